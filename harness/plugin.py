@@ -1,0 +1,147 @@
+"""The pytest plugin that turns a grader's test functions into scored checks.
+
+A check is a test function with a points marker::
+
+    @pytest.mark.points(2)
+    def test_output_shape(submission, rng):
+        \"\"\"Output has shape (None, C).\"\"\"
+
+Fixtures: ``submission`` (a :class:`harness.proxy.Submission`), ``seed`` (the
+run's seed) and ``rng`` (a NumPy generator seeded from the run's seed and the
+check's name, so that checks do not depend on their order).  The plugin records
+every check's outcome from the exception that ended it; it never parses text.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+
+import numpy as np
+import pytest
+
+from harness.failures import SubmissionProblem
+from harness.proxy import Submission
+from harness.results import CheckResult, Outcome
+
+HIDDEN_FILE_PREFIX = "test_hidden"
+MAX_CHECK_OUTPUT_CHARS = 6000
+
+
+def check_title(function) -> str:
+    """Return the first line of a check's docstring, or its name made readable."""
+    doc = (function.__doc__ or "").strip()
+    if doc:
+        return doc.splitlines()[0].strip()
+    return function.__name__.removeprefix("test_").replace("_", " ").capitalize()
+
+
+def explain(error: BaseException) -> tuple[Outcome, str]:
+    """Map the exception that ended a check to an outcome and a message for the candidate."""
+    if isinstance(error, SubmissionProblem):
+        message = error.message
+        if error.details:
+            message += "\n\nWhere, in your code:\n" + error.details.rstrip()
+        return error.outcome, message
+    if isinstance(error, AssertionError):
+        return Outcome.FAILED, str(error) or "the check's expectation was not met"
+    if isinstance(error, pytest.skip.Exception):
+        return Outcome.NOT_RUN, f"skipped: {error}"
+    return Outcome.FAILED, (
+        f"the check could not use what your code returned: {type(error).__name__}: {error}"
+    )
+
+
+def _trim(text: str, limit: int = MAX_CHECK_OUTPUT_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + f"\n... [{len(text) - limit:,} characters trimmed]"
+
+
+class GradingPlugin:
+    """Collect checks, give them fixtures, and record a result for each."""
+
+    def __init__(self, *, submission: Submission, seed: int):
+        self._submission = submission
+        self._seed = seed
+        self.checks: dict[str, CheckResult] = {}
+        self.collection_errors: list[str] = []
+        self._started: dict[str, float] = {}
+
+    # -- configuration and fixtures ---------------------------------------
+
+    def pytest_configure(self, config):
+        config.addinivalue_line("markers", "points(n): the points a check is worth")
+
+    @pytest.fixture(scope="session")
+    def submission(self) -> Submission:
+        """The candidate's module, served by a separate worker process."""
+        return self._submission
+
+    @pytest.fixture(scope="session")
+    def seed(self) -> int:
+        """The seed of this grading run."""
+        return self._seed
+
+    @pytest.fixture
+    def rng(self, request) -> np.random.Generator:
+        """A NumPy generator for this check, seeded from the run's seed and the check's name."""
+        return np.random.default_rng([self._seed, zlib.crc32(request.node.name.encode())])
+
+    # -- collection --------------------------------------------------------
+
+    def pytest_sessionstart(self, session):
+        self._submission.spawn()
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collection_errors.append(f"{report.nodeid}: {_trim(str(report.longrepr), 2000)}")
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        for item in items:
+            marker = item.get_closest_marker("points")
+            function = getattr(item, "function", None)
+            if marker is None or not marker.args or function is None:
+                self.collection_errors.append(f"{item.nodeid}: a check needs @pytest.mark.points(n)")
+                continue
+            points = float(marker.args[0])
+            if points <= 0:
+                self.collection_errors.append(f"{item.nodeid}: points must be positive")
+                continue
+            self.checks[item.nodeid] = CheckResult(
+                check_id=item.nodeid,
+                name=check_title(function),
+                max_score=points,
+                hidden=item.path.name.startswith(HIDDEN_FILE_PREFIX),
+            )
+
+    # -- running -----------------------------------------------------------
+
+    def pytest_runtest_logstart(self, nodeid, location):
+        self._submission.take_output()  # output between checks belongs to none of them
+        self._started[nodeid] = time.perf_counter()
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        check = self.checks.get(item.nodeid)
+        if check is None:
+            return
+        if call.excinfo is not None and check.outcome in (Outcome.NOT_RUN, Outcome.PASSED):
+            if call.when == "teardown" and check.outcome is Outcome.PASSED:
+                return  # a teardown problem is the grader's, not the candidate's
+            check.outcome, message = explain(call.excinfo.value)
+            check.output = _trim(message)
+            check.score = 0.0
+        elif call.when == "call" and report.passed and check.outcome is Outcome.NOT_RUN:
+            check.outcome = Outcome.PASSED
+            check.score = check.max_score
+
+    def pytest_runtest_logfinish(self, nodeid, location):
+        check = self.checks.get(nodeid)
+        if check is None:
+            return
+        check.duration_seconds = time.perf_counter() - self._started.get(nodeid, time.perf_counter())
+        check.candidate_output = self._submission.take_output()
+
+    def results(self) -> list[CheckResult]:
+        return list(self.checks.values())

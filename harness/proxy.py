@@ -1,0 +1,251 @@
+"""The grader's view of a submission: functions to call and handles to objects in the worker.
+
+    model = submission.build_model((28, 28, 1), 10)          # a Handle
+    history = submission.with_deadline(60).train(model, x, y) # plain data
+    probabilities = model.predict(x_test, verbose=0)           # a NumPy array
+
+Calls go to the worker process and come back as data; the candidate's code
+never runs here.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from harness.failures import (
+    ImportFailed,
+    MissingFunction,
+    NotImplementedYet,
+    OutOfMemory,
+    RaisedInSubmission,
+    RunBudgetExhausted,
+    WorkerFailure,
+)
+from harness.protocol import Encoder, HandleRef, decode
+from harness.supervisor import WorkerLimits, WorkerProcess
+
+MAX_WORKER_STARTS = 6
+
+
+class Handle:
+    """An object that lives in the worker.  Call its methods; read attributes with :meth:`attr`."""
+
+    def __init__(self, session: "Submission", reference: HandleRef, generation: int):
+        self._session = session
+        self._reference = reference
+        self._generation = generation
+
+    @property
+    def type_name(self) -> str:
+        return self._reference.type_name
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return _RemoteMethod(self, name)
+
+    def attr(self, name: str) -> Any:
+        """Fetch the attribute ``name`` of the remote object."""
+        return self._session._request("getattr", target=self, name=name, describe=f"reading .{name}")
+
+    def __repr__(self) -> str:
+        return f"<object of type {self._reference.type_name} in the submission process>"
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(f"expected data, but the submission returned {self._reference.type_name} "
+                        f"({self._reference.text})")
+
+    def __bool__(self):
+        raise TypeError(f"an object of type {self._reference.type_name} from the submission has no truth value here")
+
+    def __eq__(self, other):
+        return self is other
+
+    __hash__ = object.__hash__
+
+
+class _RemoteMethod:
+    def __init__(self, handle: Handle, name: str, deadline: float | None = None):
+        self._handle = handle
+        self._name = name
+        self._deadline = deadline
+
+    def __call__(self, *args, **kwargs):
+        return self._handle._session._request(
+            "call", target=self._handle, name=self._name, args=args, kwargs=kwargs,
+            deadline=self._deadline, describe=f".{self._name}()",
+        )
+
+
+class _DeadlineView:
+    def __init__(self, session: "Submission", deadline: float):
+        self._session = session
+        self._deadline = deadline
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self._session.call(name, *args, deadline=self._deadline, **kwargs)
+
+    def method(self, handle: Handle, name: str):
+        return _RemoteMethod(handle, name, self._deadline)
+
+
+class Submission:
+    """A proxy for the candidate's module, served by a worker that restarts after failures."""
+
+    def __init__(self, module_file: Path, *, seed: int, limits: WorkerLimits,
+                 run_deadline: float | None = None, worker_user: str | None = None):
+        self.module_file = Path(module_file)
+        self.seed = seed
+        self.limits = limits
+        self.run_deadline = run_deadline
+        self.worker_user = worker_user
+        self.worker: WorkerProcess | None = None
+        self.generation = 0
+        self.starts = 0
+        self.import_failure: Exception | None = None
+        self.functions: list[str] = []
+        self.import_output = ""
+        self.peak_rss_mb = 0.0
+        self.greeted = False
+
+    # -- the worker's life -------------------------------------------------
+
+    def spawn(self) -> None:
+        """Start a worker process (it imports the module while the grader gets ready)."""
+        if self.import_failure is not None or (self.worker is not None and self.worker.alive):
+            return
+        if self.starts >= MAX_WORKER_STARTS:
+            raise WorkerFailure(
+                f"the submission process failed {self.starts} times; later checks were not run"
+            )
+        self._retire_worker()
+        self.starts += 1
+        self.generation += 1
+        self.greeted = False
+        self.worker = WorkerProcess(self.module_file, seed=self.seed, limits=self.limits, user=self.worker_user)
+        self.worker.start()
+
+    def start(self) -> None:
+        """Make sure a worker has imported the module, unless the import is known to fail."""
+        if self.import_failure is not None:
+            raise self.import_failure
+        if self.worker is None or not self.worker.alive:
+            self.spawn()
+        if self.greeted:
+            return
+        try:
+            header, _ = self.worker.request(
+                {"op": "hello"}, [], deadline_seconds=self._deadline(self.limits.import_deadline_seconds),
+                describe="importing your module",
+            )
+        except WorkerFailure as failure:
+            self.import_output = self.worker.output.take_segment()
+            self.import_failure = type(failure)(str(failure))
+            raise self.import_failure from None
+        self.import_output = self.worker.output.take_segment()
+        if header.get("import_error"):
+            error = header["import_error"]
+            self.import_failure = ImportFailed(
+                f"your module could not be imported: {error['type']}: {error['message']}",
+                details=error.get("traceback", ""),
+            )
+            raise self.import_failure
+        self.functions = list(header.get("functions", []))
+        self.greeted = True
+
+    def _retire_worker(self) -> None:
+        if self.worker is not None:
+            self.peak_rss_mb = max(self.peak_rss_mb, self.worker.peak_rss_mb)
+            self.worker.close()
+
+    def close(self) -> None:
+        self._retire_worker()
+        self.worker = None
+
+    def take_output(self) -> str:
+        """Return what the candidate's code printed since the last call to this method."""
+        if self.worker is None or self.worker.output is None:
+            return ""
+        return self.worker.output.take_segment()
+
+    # -- calls -------------------------------------------------------------
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+    def call(self, name: str, *args: Any, deadline: float | None = None, **kwargs: Any) -> Any:
+        """Call the candidate's function ``name`` in the worker and return its result."""
+        self.start()
+        if name not in self.functions:
+            raise MissingFunction(
+                f"your module defines no function named {name!r}"
+                + (f"; it defines: {', '.join(self.functions)}" if self.functions else "")
+            )
+        return self._request("call", name=name, args=args, kwargs=kwargs, deadline=deadline,
+                             describe=f"{name}()", seed=self.seed)
+
+    def with_deadline(self, seconds: float) -> _DeadlineView:
+        """Give the next call a deadline other than the default: ``submission.with_deadline(60).train(...)``."""
+        return _DeadlineView(self, seconds)
+
+    def inspect(self, inspector: str, *args: Any, **kwargs: Any) -> Any:
+        """Run a trusted helper of :mod:`harness.inspection` in the worker on ``args``."""
+        self.start()
+        return self._request("inspect", name=inspector, args=args, kwargs=kwargs,
+                             describe=f"inspecting ({inspector})")
+
+    def _deadline(self, seconds: float) -> float:
+        if self.run_deadline is None:
+            return seconds
+        remaining = self.run_deadline - time.monotonic()
+        if remaining <= 0.5:
+            raise RunBudgetExhausted("the time budget for the whole grading run was used up before this check")
+        return min(seconds, remaining)
+
+    def _request(self, operation: str, *, name: str, describe: str, target: Handle | None = None,
+                 args: tuple = (), kwargs: dict | None = None, deadline: float | None = None,
+                 seed: int | None = None) -> Any:
+        self.start()
+        encoder = Encoder()
+        tree_args = encoder.encode(list(self._references(args)))
+        tree_kwargs = encoder.encode({key: self._reference_of(value) for key, value in (kwargs or {}).items()})
+        header = {"op": operation, "name": name, "args": tree_args, "kwargs": tree_kwargs, "seed": seed,
+                  "target": None if target is None else self._reference_of(target).number}
+        reply, arrays = self.worker.request(
+            header, encoder.arrays,
+            deadline_seconds=self._deadline(deadline or self.limits.call_deadline_seconds),
+            describe=describe,
+        )
+        if not reply.get("ok"):
+            error = reply.get("error") or {}
+            if error.get("not_implemented"):
+                raise NotImplementedYet(describe, error)
+            if error.get("memory"):
+                raise OutOfMemory(f"{describe} ran out of memory (MemoryError): {error.get('message', '')}")
+            raise RaisedInSubmission(describe, error)
+        generation = self.generation
+        return decode(reply.get("value"), arrays, lambda reference: Handle(self, reference, generation))
+
+    def _references(self, values):
+        for value in values:
+            yield self._reference_of(value)
+
+    def _reference_of(self, value: Any) -> Any:
+        if isinstance(value, Handle):
+            if value._generation != self.generation:
+                raise WorkerFailure(
+                    "this object was lost when the submission process restarted after an earlier failure"
+                )
+            return value._reference
+        if isinstance(value, (list, tuple)):
+            converted = [self._reference_of(item) for item in value]
+            return converted if isinstance(value, list) else tuple(converted)
+        if isinstance(value, dict):
+            return {key: self._reference_of(item) for key, item in value.items()}
+        return value
