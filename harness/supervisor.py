@@ -9,6 +9,7 @@ group and raises a :class:`~harness.failures.WorkerFailure` saying why.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
 import select
@@ -26,6 +27,7 @@ from harness.protocol import ConnectionClosed, ProtocolError, read_message, writ
 HARNESS_PARENT = str(Path(__file__).resolve().parent.parent)
 VIRTUAL_MEMORY_HEADROOM_MB = 3072  # TensorFlow reserves ~2 GB of address space it never touches
 MEMORY_POLL_SECONDS = 0.05
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,7 @@ class WorkerProcess:
         def limit_resources() -> None:
             resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            _die_with_parent()
 
         try:
             self.process = subprocess.Popen(
@@ -306,6 +309,14 @@ class WorkerProcess:
             os.close(self.response_fd)
         except OSError:
             pass
+
+
+def _die_with_parent() -> None:
+    """Have the kernel kill this (child) process when the grader process dies."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
 
 
 def _read_rss_mb(status_path: str) -> float | None:

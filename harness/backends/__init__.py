@@ -1,0 +1,1 @@
+"""Where a grading run happens: a hardened container, or plain local subprocesses."""
