@@ -1,0 +1,116 @@
+"""The ``grade`` command: a thin click layer over :mod:`harness.grading` and friends.
+
+Exit codes of ``grade PATH``:
+
+\b
+  0  the submission was graded (whatever its score)
+  1  graded, but the score is below --fail-under
+  2  bad usage or input: unknown exercise, missing path, unusable backend
+  3  grading error: the grader itself could not complete, the score is not trustworthy
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from harness.backends.base import BackendUnavailable
+from harness.catalogue import UnknownExercise, all_exercises
+from harness.grading import BACKEND_CHOICES, grade_submission, resolve_exercise
+from harness.reports import render_catalogue, render_result
+from harness.results import Status
+
+EXIT_GRADED = 0
+EXIT_BELOW_THRESHOLD = 1
+EXIT_BAD_INPUT = 2
+EXIT_GRADING_ERROR = 3
+
+
+class DefaultCommandGroup(click.Group):
+    """A group where ``grade PATH`` means ``grade run PATH``."""
+
+    default_command = "run"
+
+    def parse_args(self, context, arguments):
+        if arguments and arguments[0] not in self.commands and arguments[0] not in ("--help", "-h", "--version"):
+            arguments = [self.default_command, *arguments]
+        return super().parse_args(context, arguments)
+
+
+@click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ml-grader")
+def main():
+    """Grade machine-learning exercises.
+
+    \b
+    Examples:
+      grade exercises/cnn                  grade your filled-in exercise
+      grade solutions/gan --include-hidden --json result.json
+      grade list                           show the exercises
+    """
+
+
+@main.command("run")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--exercise", "exercise_slug", help="Exercise to grade against (default: from the folder name).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for the data the checks generate.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the result as JSON (a superset of Gradescope's results.json).")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True,
+              help="Where to run: docker (isolated), local (subprocesses) or auto (docker if available).")
+@click.option("--include-hidden", is_flag=True, help="Also run the hidden checks (instructors).")
+@click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
+              help="Exit with code 1 when the score is below this percentage of the maximum (for CI).")
+@click.option("-v", "--verbose", is_flag=True, help="Show what your code printed in passing checks too.")
+def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, fail_under, verbose):
+    """Grade the submission at PATH (an exercise folder or its .py file).
+
+    \b
+    Example:
+      grade exercises/cnn --seed 3
+
+    \b
+    Exit codes: 0 graded (any score), 1 below --fail-under,
+    2 bad usage or input, 3 grading error (not the submission's fault).
+    """
+    console = Console()
+    errors = Console(stderr=True)
+    if not path.exists():
+        errors.print(f"[red]error:[/red] {path} does not exist")
+        sys.exit(EXIT_BAD_INPUT)
+    try:
+        exercise = resolve_exercise(path, exercise_slug)
+        result = grade_submission(
+            path=path, exercise=exercise.slug, seed=seed, backend=backend, include_hidden=include_hidden,
+            notify=lambda message: errors.print(f"[yellow]note:[/yellow] {message}"),
+        )
+    except (UnknownExercise, BackendUnavailable, ValueError) as problem:
+        errors.print(f"[red]error:[/red] {problem}")
+        sys.exit(EXIT_BAD_INPUT)
+    hidden_not_run = 0 if include_hidden else sum(spec.hidden for spec in exercise.checks)
+    render_result(result, console=console, verbose=verbose, hidden_not_run=hidden_not_run)
+    if json_path:
+        json_path.write_text(result.dumps(), encoding="utf-8")
+    if result.status is Status.ERROR:
+        sys.exit(EXIT_GRADING_ERROR)
+    if fail_under is not None and result.max_score and 100 * result.score / result.max_score < fail_under:
+        sys.exit(EXIT_BELOW_THRESHOLD)
+    sys.exit(EXIT_GRADED)
+
+
+@main.command("list")
+def list_command():
+    """Show the exercises with their points and time budgets.
+
+    \b
+    Example:
+      grade list
+    """
+    render_catalogue(all_exercises(), console=Console())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Grade one submission for one exercise, on the host: stage, run on a backend, validate.
+
+The grader process's result is not taken on trust: it must match the schema,
+hold exactly the checks the exercise declares, with no score above its
+maximum.  Whatever goes wrong, the caller gets a complete :class:`RunResult`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from harness.backends.base import Backend, BackendUnavailable, RunOutput, RunRequest
+from harness.backends.local import LocalBackend
+from harness.catalogue import Exercise, UnknownExercise, all_exercises, get_exercise
+from harness.results import CheckResult, InvalidResult, Outcome, RunResult, validate_schema
+from harness.runner import library_versions
+from harness.staging import MissingSubmissionFile, StagedSubmission, UnsafeSubmission, stage_submission
+
+BACKEND_CHOICES = ("auto", "local", "docker")
+
+
+@dataclass(frozen=True)
+class BackendChoice:
+    backend: Backend
+    reason: str | None = None  # why auto did not pick docker, when it did not
+
+
+def choose_backend(name: str) -> BackendChoice:
+    """Return the backend called ``name``; ``auto`` means docker where it can run, else local."""
+    if name not in BACKEND_CHOICES:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKEND_CHOICES)}")
+    if name == "local":
+        return BackendChoice(LocalBackend())
+    try:
+        from harness.backends.docker import DockerBackend, docker_available
+    except ImportError as error:
+        if name == "docker":
+            raise BackendUnavailable(f"the docker backend cannot be loaded: {error}") from error
+        return BackendChoice(LocalBackend(), f"docker backend unavailable ({error})")
+    available, why = docker_available()
+    if available:
+        return BackendChoice(DockerBackend())
+    if name == "docker":
+        raise BackendUnavailable(why)
+    return BackendChoice(LocalBackend(), why)
+
+
+def resolve_exercise(path: Path, slug: str | None) -> Exercise:
+    """Find the exercise for a submission: given by name, or known from the folder or file name."""
+    if slug:
+        return get_exercise(slug)
+    path = Path(path)
+    candidates = [path.name, path.stem] if path.is_file() else [path.resolve().name]
+    known = {exercise.slug: exercise for exercise in all_exercises()}
+    for candidate in candidates:
+        if candidate in known:
+            return known[candidate]
+    for exercise in known.values():  # a folder holding the exercise's file, whatever its name
+        if path.is_dir() and (path / exercise.module).is_file():
+            return exercise
+    raise UnknownExercise(
+        f"cannot tell which exercise {path} is; name it with --exercise (one of: {', '.join(sorted(known))})"
+    )
+
+
+def _unrun_checks(exercise: Exercise, include_hidden: bool, message: str,
+                  outcome: Outcome = Outcome.NOT_RUN) -> list[CheckResult]:
+    return [CheckResult(spec.check_id, spec.name, spec.points, outcome=outcome, output=message, hidden=spec.hidden)
+            for spec in exercise.checks_for(include_hidden=include_hidden)]
+
+
+def reconcile(raw: RunOutput, *, exercise: Exercise, include_hidden: bool, seed: int) -> RunResult:
+    """Turn what a backend returned into a complete, validated result."""
+    expected = {spec.check_id: spec for spec in exercise.checks_for(include_hidden=include_hidden)}
+    if raw.result is None:
+        reason = raw.failure or "the grading run produced no result"
+        return RunResult(exercise=exercise.slug, seed=seed, error=reason, output=raw.log,
+                         checks=_unrun_checks(exercise, include_hidden, f"not run: {reason}"))
+    try:
+        validate_schema(raw.result)
+        result = RunResult.from_json(raw.result)
+    except (InvalidResult, KeyError, ValueError, TypeError) as error:
+        return RunResult(exercise=exercise.slug, seed=seed, error=f"the grader's result was rejected: {error}",
+                         checks=_unrun_checks(exercise, include_hidden, "not run: the result was rejected"))
+    problems = []
+    if result.exercise != exercise.slug:
+        problems.append(f"the result is for exercise {result.exercise!r}, not {exercise.slug!r}")
+    if result.seed != seed:
+        problems.append(f"the result is for seed {result.seed}, not {seed}")
+    found = {check.check_id: check for check in result.checks}
+    for check_id in found.keys() - expected.keys():
+        problems.append(f"the result holds a check the exercise does not declare: {check_id}")
+    checks = []
+    for check_id, spec in expected.items():
+        check = found.get(check_id)
+        if check is None:
+            problems.append(f"check {check_id} is missing from the result")
+            check = CheckResult(check_id, spec.name, spec.points, output="not run: missing from the result",
+                                hidden=spec.hidden)
+        if check.max_score != spec.points:
+            problems.append(f"check {check_id} claims {check.max_score} points; it is worth {spec.points}")
+            check.max_score = spec.points
+        if not 0 <= check.score <= check.max_score:
+            problems.append(f"check {check_id} scored {check.score} of {check.max_score}")
+            check.score = 0.0
+        if (check.score > 0) != (check.outcome is Outcome.PASSED):
+            problems.append(f"check {check_id} has score {check.score} with outcome {check.outcome.value}")
+            check.score = 0.0
+        check.hidden = spec.hidden
+        checks.append(check)
+    result.checks = checks
+    if problems:
+        result.error = "; ".join(([result.error] if result.error else []) + problems)
+    return result
+
+
+def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, backend: str = "auto",
+                     include_hidden: bool = False, notify: Callable[[str], None] = lambda message: None
+                     ) -> RunResult:
+    """Grade the submission at ``path`` and return its complete, validated result."""
+    started = time.perf_counter()
+    chosen_exercise = resolve_exercise(path, exercise)
+    choice = choose_backend(backend)
+    if choice.reason:
+        notify(f"using the local backend: {choice.reason}")
+    if choice.backend.notice():
+        notify(choice.backend.notice())
+    with tempfile.TemporaryDirectory(prefix="grade-submission-") as staging_dir:
+        try:
+            staged = stage_submission(Path(path), Path(staging_dir) / "submission", module=chosen_exercise.module)
+        except (UnsafeSubmission, MissingSubmissionFile) as problem:
+            result = RunResult(exercise=chosen_exercise.slug, seed=seed, output=str(problem),
+                               checks=_unrun_checks(chosen_exercise, include_hidden, str(problem), Outcome.FAILED),
+                               versions=library_versions())
+            return _finish(result, started=started, backend=choice.backend, staged=None, path=path)
+        request = RunRequest(exercise=chosen_exercise, submission_dir=staged.directory,
+                             module_file=staged.module_file, seed=seed, include_hidden=include_hidden)
+        raw = choice.backend.run(request)
+    result = reconcile(raw, exercise=chosen_exercise, include_hidden=include_hidden, seed=seed)
+    result.image = raw.image
+    return _finish(result, started=started, backend=choice.backend, staged=staged, path=path)
+
+
+def _finish(result: RunResult, *, started: float, backend: Backend, staged: StagedSubmission | None,
+            path: Path) -> RunResult:
+    result.backend = backend.name
+    result.submission = staged.describe() if staged else {"path": str(path)}
+    result.durations["total_seconds"] = round(time.perf_counter() - started, 3)
+    validate_schema(result.to_json())
+    return result
