@@ -112,5 +112,26 @@ def list_command():
     render_catalogue(all_exercises(), console=Console())
 
 
+@main.command("calibrate")
+@click.argument("slug")
+@click.option("--seeds", "seed_count", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="How many seeds (0..N-1) to grade the reference solution on.")
+@click.option("--write", is_flag=True, help="Write graders/SLUG/CALIBRATION.md.")
+def calibrate_command(slug, seed_count, write):
+    """Grade the reference solution of SLUG on many seeds and show what its checks measured.
+
+    \b
+    Example:
+      grade calibrate cnn --seeds 20 --write
+    """
+    from harness.calibration import calibrate, write_calibration
+
+    console = Console()
+    calibration = calibrate(slug=slug, seeds=list(range(seed_count)), progress=console.print)
+    console.print(calibration.to_markdown())
+    if write:
+        console.print(f"wrote {write_calibration(calibration)}")
+
+
 if __name__ == "__main__":
     main()

@@ -7,13 +7,15 @@ A check is a test function with a points marker::
         \"\"\"Output has shape (None, C).\"\"\"
 
 Fixtures: ``submission`` (a :class:`harness.proxy.Submission`), ``seed`` (the
-run's seed) and ``rng`` (a NumPy generator seeded from the run's seed and the
-check's name, so that checks do not depend on their order).  The plugin records
+run's seed), ``rng`` (a NumPy generator seeded from the run's seed and the
+check's name, so that checks do not depend on their order) and ``measure``
+(records a number the check observed, for threshold calibration).  The plugin records
 every check's outcome from the exception that ended it; it never parses text.
 """
 
 from __future__ import annotations
 
+import math
 import time
 import zlib
 
@@ -85,6 +87,19 @@ class GradingPlugin:
     def rng(self, request) -> np.random.Generator:
         """A NumPy generator for this check, seeded from the run's seed and the check's name."""
         return np.random.default_rng([self._seed, zlib.crc32(request.node.name.encode())])
+
+    @pytest.fixture
+    def measure(self, request):
+        """Record a number a check observed (an accuracy, a loss), for calibration and reports."""
+        check = self.checks.get(request.node.nodeid)
+
+        def record(name: str, value: float) -> float:
+            value = float(value)
+            if check is not None and math.isfinite(value):
+                check.measurements[name] = round(value, 6)
+            return value
+
+        return record
 
     # -- collection --------------------------------------------------------
 

@@ -65,6 +65,7 @@ class CheckResult:
     hidden: bool = False
     duration_seconds: float = 0.0
     candidate_output: str = ""
+    measurements: dict[str, float] = field(default_factory=dict)
 
     @property
     def visibility(self) -> str:
@@ -84,6 +85,7 @@ class CheckResult:
             "visibility": self.visibility,
             "duration_seconds": round(self.duration_seconds, 3),
             "candidate_output": self.candidate_output,
+            "measurements": self.measurements,
         }
 
     @classmethod
@@ -98,6 +100,7 @@ class CheckResult:
             hidden=data.get("visibility") != "visible",
             duration_seconds=float(data.get("duration_seconds", 0.0)),
             candidate_output=data.get("candidate_output", ""),
+            measurements=dict(data.get("measurements", {})),
         )
 
 

@@ -1,0 +1,86 @@
+"""Make a candidate's skeleton from a reference solution.
+
+A solution marks each region the candidate must write::
+
+    def conv2d_forward(x, w, b, stride, padding):
+        \"\"\"Docstring kept in the skeleton.\"\"\"
+        # BEGIN SOLUTION: compute the output size, then slide the kernel
+        ...reference code...
+        # END SOLUTION
+
+The skeleton keeps everything outside the regions (signatures, docstrings,
+imports) and replaces each region with a TODO and ``raise NotImplementedError``.
+
+    python -m harness.skeleton            # regenerate every exercises/<slug>/ from solutions/<slug>/
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::[ \t]*(?P<hint>.*?))?[ \t]*$")
+END = re.compile(r"^[ \t]*# END SOLUTION[ \t]*$")
+DEFAULT_HINT = "write this part"
+
+
+class MalformedSolution(ValueError):
+    """The solution's markers are unbalanced or misplaced."""
+
+
+def solution_regions(source: str) -> list[tuple[int, int, str, str]]:
+    """Return (first line, last line, indent, hint) of each marked region, 0-based and inclusive."""
+    regions = []
+    start = None
+    for number, line in enumerate(source.splitlines()):
+        begin = BEGIN.match(line)
+        if begin:
+            if start is not None:
+                raise MalformedSolution(f"line {number + 1}: BEGIN SOLUTION inside another region")
+            start = (number, begin.group("indent"), begin.group("hint") or DEFAULT_HINT)
+        elif END.match(line):
+            if start is None:
+                raise MalformedSolution(f"line {number + 1}: END SOLUTION without BEGIN SOLUTION")
+            if not start[1]:
+                raise MalformedSolution(f"line {start[0] + 1}: a solution region must be inside a function")
+            regions.append((start[0], number, start[1], start[2]))
+            start = None
+    if start is not None:
+        raise MalformedSolution(f"line {start[0] + 1}: BEGIN SOLUTION is never closed")
+    return regions
+
+
+def make_skeleton(source: str) -> str:
+    """Replace every solution region of ``source`` with a TODO and ``raise NotImplementedError``."""
+    lines = source.splitlines()
+    output: list[str] = []
+    cursor = 0
+    for first, last, indent, hint in solution_regions(source):
+        output.extend(lines[cursor:first])
+        message = hint[:1].upper() + hint[1:]
+        output.append(f"{indent}# TODO: {hint}")
+        output.append(f"{indent}raise NotImplementedError({message!r})")
+        cursor = last + 1
+    output.extend(lines[cursor:])
+    return "\n".join(output) + "\n"
+
+
+def generate(project_root: Path) -> list[Path]:
+    """Write the skeleton of every solution file; return the files written."""
+    written = []
+    for solution in sorted((project_root / "solutions").glob("*/*.py")):
+        source = solution.read_text(encoding="utf-8")
+        if not solution_regions(source):
+            continue
+        target = project_root / "exercises" / solution.parent.name / solution.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(make_skeleton(source), encoding="utf-8")
+        written.append(target)
+    return written
+
+
+if __name__ == "__main__":
+    for path in generate(Path(__file__).resolve().parent.parent):
+        print(f"wrote {path}")
+    sys.exit(0)
