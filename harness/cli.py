@@ -133,5 +133,44 @@ def calibrate_command(slug, seed_count, write):
         console.print(f"wrote {write_calibration(calibration)}")
 
 
+@main.command("selftest")
+@click.argument("slugs", nargs=-1)
+@click.option("--seeds", "seed_count", type=click.IntRange(1, 1000), default=10, show_default=True,
+              help="Grade the reference solution on seeds 0..N-1.")
+@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="local", show_default=True)
+def selftest_command(slugs, seed_count, backend):
+    """Prove graders sound: solution full marks, skeleton 0, each mutant loses exactly its checks.
+
+    With no SLUGS, every exercise is tested. Exits 1 on any violation.
+
+    \b
+    Example:
+      grade selftest cnn conv_layer --seeds 20
+    """
+    from rich.table import Table
+
+    from harness.selftest import selftest
+
+    console = Console()
+    slugs = list(slugs) or [exercise.slug for exercise in all_exercises()]
+    try:
+        rows = selftest(slugs=slugs, seeds=list(range(seed_count)), backend=backend,
+                        progress=lambda message: console.print(f"[dim]{message}[/dim]"))
+    except (UnknownExercise, BackendUnavailable) as problem:
+        Console(stderr=True).print(f"[red]error:[/red] {problem}")
+        sys.exit(EXIT_BAD_INPUT)
+    table = Table(title=f"grade selftest ({seed_count} seeds, {backend} backend)", show_lines=True)
+    for column in ("Exercise", "Subject", "Expected", "Found", "OK", "s/run"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row.exercise, row.subject, row.expected, row.found,
+                      "[green]yes[/green]" if row.ok else "[red]NO[/red]", f"{row.seconds:.1f}")
+    console.print(table)
+    violations = sum(not row.ok for row in rows)
+    console.print(f"{violations} of {len(rows)} proofs violated" if violations
+                  else f"all {len(rows)} proofs hold")
+    sys.exit(1 if violations else 0)
+
+
 if __name__ == "__main__":
     main()
