@@ -274,7 +274,7 @@ class WorkerProcess:
             return WorkerDied(f"{describe} did not complete: the submission process crashed with signal {name}.")
         return WorkerDied(
             f"{describe} did not complete: the submission process exited (exit code {code}) before replying. "
-            "Look for sys.exit, os._exit or quit() in your code."
+            "Look for sys.exit, os._exit or quit() in your code, or for an error in what it printed."
         )
 
     def kill(self, reason: str) -> None:

@@ -55,6 +55,15 @@ def describe_exception(error: BaseException, module_file: str | None) -> dict:
         own = [frame for frame in frames if os.path.abspath(frame.filename) == module_file]
         frames = own or frames[-3:]
     lines = traceback.format_list(frames)
+    if isinstance(error, SyntaxError):
+        lines = [f'  File "{error.filename}", line {error.lineno}\n']
+        if error.text:
+            lines.append("    " + error.text.rstrip("\n") + "\n")
+            if error.offset:
+                lines.append("    " + " " * (error.offset - 1) + "^\n")
+    text = "".join(lines)
+    if module_file:
+        text = text.replace(str(Path(module_file).parent) + os.sep, "")
     try:
         message = str(error)
     except Exception:
@@ -62,7 +71,7 @@ def describe_exception(error: BaseException, module_file: str | None) -> dict:
     return {
         "type": type(error).__name__,
         "message": _trim(message, MAX_MESSAGE_CHARS),
-        "traceback": _trim("".join(lines), MAX_TRACEBACK_CHARS),
+        "traceback": _trim(text, MAX_TRACEBACK_CHARS),
         "not_implemented": isinstance(error, NotImplementedError),
         "memory": isinstance(error, MemoryError),
     }

@@ -1,0 +1,43 @@
+"""Golden scenarios: one folder per submission under scenarios/, named after its expected outcome.
+
+Each folder holds the candidate's ``probe.py`` and ``expected.json``: the
+score, status, each check's outcome, and text its message must contain.
+Regenerate the scores and outcomes (keeping the texts) with
+``UPDATE_GOLDEN=1 pytest tests/test_golden_scenarios.py``, then review the diff.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from harness.grading import grade_submission
+
+SCENARIOS = sorted(path for path in (Path(__file__).parent / "scenarios").iterdir() if path.is_dir())
+
+
+def summarize(result) -> dict:
+    return {
+        "score": result.score,
+        "max_score": result.max_score,
+        "status": result.status.value,
+        "outcomes": {check.check_id: check.outcome.value for check in result.checks},
+    }
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda path: path.name)
+def test_scenario(scenario, probe_graders):
+    result = grade_submission(path=scenario, exercise="probe", seed=0, backend="local", include_hidden=True)
+    expected_path = scenario / "expected.json"
+    expected = json.loads(expected_path.read_text()) if expected_path.exists() else {}
+    if os.environ.get("UPDATE_GOLDEN"):
+        expected = {**summarize(result), "output_contains": expected.get("output_contains", {})}
+        expected_path.write_text(json.dumps(expected, indent=2) + "\n")
+    assert summarize(result) == {key: expected[key] for key in ("score", "max_score", "status", "outcomes")}
+    checks = {check.check_id: check for check in result.checks}
+    assert all(len(check.candidate_output) < 20_000 for check in result.checks), "candidate output is trimmed"
+    for check_id, fragments in expected.get("output_contains", {}).items():
+        text = result.output if check_id == "(run)" else checks[check_id].output + checks[check_id].candidate_output
+        for fragment in fragments:
+            assert fragment in text, f"{check_id}: {fragment!r} not in {text[:500]!r}"
