@@ -23,7 +23,7 @@ from harness.failures import (
     RunBudgetExhausted,
     WorkerFailure,
 )
-from harness.protocol import Encoder, HandleRef, decode
+from harness.protocol import Encoder, HandleRef, decode, write_message
 from harness.supervisor import WorkerLimits, WorkerProcess
 
 MAX_WORKER_STARTS = 6
@@ -97,7 +97,8 @@ class Submission:
     """A proxy for the candidate's module, served by a worker that restarts after failures."""
 
     def __init__(self, module_file: Path, *, seed: int, limits: WorkerLimits,
-                 run_deadline: float | None = None, worker_user: str | None = None):
+                 run_deadline: float | None = None, worker_user: str | None = None,
+                 record_to: Path | None = None):
         self.module_file = Path(module_file)
         self.seed = seed
         self.limits = limits
@@ -111,6 +112,7 @@ class Submission:
         self.import_output = ""
         self.peak_rss_mb = 0.0
         self.greeted = False
+        self.record_to = record_to
 
     # -- the worker's life -------------------------------------------------
 
@@ -217,6 +219,9 @@ class Submission:
         tree_kwargs = encoder.encode({key: self._reference_of(value) for key, value in (kwargs or {}).items()})
         header = {"op": operation, "name": name, "args": tree_args, "kwargs": tree_kwargs, "seed": seed,
                   "target": None if target is None else self._reference_of(target).number}
+        if self.record_to is not None:
+            with open(self.record_to, "ab") as recording:
+                write_message(recording, header, encoder.arrays, cap_bytes=self.limits.message_cap_bytes)
         reply, arrays = self.worker.request(
             header, encoder.arrays,
             deadline_seconds=self._deadline(deadline or self.limits.call_deadline_seconds),

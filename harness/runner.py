@@ -28,6 +28,7 @@ from harness.proxy import Submission
 from harness.results import CheckResult, Outcome, RunResult
 
 RUN_BUDGET_MARGIN_SECONDS = 3.0
+RECORD_CALLS_VARIABLE = "GRADE_RECORD_CALLS"  # benchmarks: write every request sent to the worker here
 VERSIONED_PACKAGES = ("numpy", "tensorflow-cpu", "keras", "gensim", "scikit-surprise", "pytest")
 
 
@@ -48,7 +49,9 @@ def run_checks(*, grader_dir: Path, submission_file: Path, seed: int, include_hi
     exercise = load_exercise(grader_dir)
     run_deadline = time.monotonic() + exercise.time_budget_seconds - RUN_BUDGET_MARGIN_SECONDS
     submission = Submission(submission_file, seed=seed, limits=exercise.limits,
-                            run_deadline=run_deadline, worker_user=worker_user)
+                            run_deadline=run_deadline, worker_user=worker_user,
+                            record_to=Path(os.environ[RECORD_CALLS_VARIABLE]) if os.environ.get(
+                                RECORD_CALLS_VARIABLE) else None)
     plugin = GradingPlugin(submission=submission, seed=seed)
     files = [str(grader_dir / PUBLIC_CHECKS_FILE)]
     if include_hidden and (grader_dir / HIDDEN_CHECKS_FILE).exists():

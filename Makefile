@@ -1,0 +1,44 @@
+# Every target sets up the virtual environment it needs first.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SUBMISSION ?= solutions/cnn
+
+.PHONY: setup grade test test-fast image benchmark selftest clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
+		{ echo "Python 3.11 is required (found $$($(PYTHON) --version))"; exit 1; }
+	@$(PYTHON) -m venv $(VENV) || { echo "Cannot create a venv: on Debian, apt-get install python3-venv"; exit 1; }
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+## grade: grade SUBMISSION (default: the cnn reference solution) on the default backend
+grade: setup
+	$(BIN)/grade $(SUBMISSION) --include-hidden
+
+## test: run the whole test suite (docker tests skip without an engine, unless GRADE_REQUIRE_DOCKER=1)
+test: setup
+	$(BIN)/python -m pytest -ra
+
+## test-fast: the test suite without the slow end-to-end exercise runs
+test-fast: setup
+	$(BIN)/python -m pytest -ra -m "not slow and not docker"
+
+## image: build the grading image (offline path: debootstrap + wheels)
+image: setup
+	$(BIN)/grade image build
+
+## selftest: prove every grader sound on 20 seeds
+selftest: setup
+	$(BIN)/grade selftest --seeds 20
+
+## benchmark: print wall time, memory and engine overhead per pilot exercise
+benchmark: setup
+	$(BIN)/python benchmarks/engine_overhead.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info
