@@ -18,7 +18,14 @@ from harness.backends.local import LocalBackend
 from harness.catalogue import Exercise, UnknownExercise, all_exercises, get_exercise
 from harness.results import CheckResult, InvalidResult, Outcome, RunResult, validate_schema
 from harness.runner import library_versions
-from harness.staging import MissingSubmissionFile, StagedSubmission, UnsafeSubmission, stage_submission
+from harness.catalogue import PROJECT_ROOT
+from harness.staging import (
+    AmbiguousSubmission,
+    MissingSubmissionFile,
+    StagedSubmission,
+    UnsafeSubmission,
+    stage_submission,
+)
 
 BACKEND_CHOICES = ("auto", "local", "docker")
 
@@ -131,8 +138,9 @@ def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, 
         notify(choice.backend.notice())
     with tempfile.TemporaryDirectory(prefix="grade-submission-") as staging_dir:
         try:
-            staged = stage_submission(Path(path), Path(staging_dir) / "submission", module=chosen_exercise.module)
-        except (UnsafeSubmission, MissingSubmissionFile) as problem:
+            staged = stage_submission(Path(path), Path(staging_dir) / "submission", module=chosen_exercise.module,
+                                      pristine_dir=PROJECT_ROOT / "exercises" / chosen_exercise.slug)
+        except (UnsafeSubmission, MissingSubmissionFile, AmbiguousSubmission) as problem:
             result = RunResult(exercise=chosen_exercise.slug, seed=seed, output=str(problem),
                                checks=_unrun_checks(chosen_exercise, include_hidden, str(problem), Outcome.FAILED),
                                versions=library_versions())
@@ -142,6 +150,9 @@ def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, 
         raw = choice.backend.run(request)
     result = reconcile(raw, exercise=chosen_exercise, include_hidden=include_hidden, seed=seed)
     result.image = raw.image
+    if staged.notes:
+        result.output = "\n".join(f"Note: {note}" for note in staged.notes) + (
+            "\n\n" + result.output if result.output else "")
     return _finish(result, started=started, backend=choice.backend, staged=staged, path=path)
 
 

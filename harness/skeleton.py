@@ -9,16 +9,22 @@ A solution marks each region the candidate must write::
         # END SOLUTION
 
 The skeleton keeps everything outside the regions (signatures, docstrings,
-imports) and replaces each region with a TODO and ``raise NotImplementedError``.
+imports) and replaces each region with a TODO and ``raise NotImplementedError``;
+the notebook version is made from the skeleton.
 
-    python -m harness.skeleton            # regenerate every exercises/<slug>/ from solutions/<slug>/
+    python -m harness.skeleton   # regenerate every exercises/<slug>/ (.py and .ipynb) from solutions/<slug>/
 """
 
 from __future__ import annotations
 
 import re
 import sys
+import tomllib
 from pathlib import Path
+
+import nbformat
+
+from harness.notebooks import make_notebook
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::[ \t]*(?P<hint>.*?))?[ \t]*$")
 END = re.compile(r"^[ \t]*# END SOLUTION[ \t]*$")
@@ -66,17 +72,34 @@ def make_skeleton(source: str) -> str:
     return "\n".join(output) + "\n"
 
 
+def exercise_title(project_root: Path, slug: str) -> str:
+    config = project_root / "graders" / slug / "exercise.toml"
+    if config.exists():
+        return tomllib.loads(config.read_text(encoding="utf-8")).get("title", slug)
+    return slug
+
+
+def render_notebook(skeleton: str, *, title: str, module: str) -> str:
+    """Return the skeleton as the text of a Jupyter notebook."""
+    return nbformat.writes(make_notebook(skeleton, title=title, module=module)) + "\n"
+
+
 def generate(project_root: Path) -> list[Path]:
-    """Write the skeleton of every solution file; return the files written."""
+    """Write the skeleton and notebook of every solution file; return the files written."""
     written = []
     for solution in sorted((project_root / "solutions").glob("*/*.py")):
         source = solution.read_text(encoding="utf-8")
         if not solution_regions(source):
             continue
-        target = project_root / "exercises" / solution.parent.name / solution.name
+        slug = solution.parent.name
+        target = project_root / "exercises" / slug / solution.name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(make_skeleton(source), encoding="utf-8")
-        written.append(target)
+        skeleton = make_skeleton(source)
+        target.write_text(skeleton, encoding="utf-8")
+        notebook = target.with_suffix(".ipynb")
+        notebook.write_text(render_notebook(skeleton, title=exercise_title(project_root, slug), module=solution.name),
+                            encoding="utf-8")
+        written += [target, notebook]
     return written
 
 

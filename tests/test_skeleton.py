@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.skeleton import MalformedSolution, make_skeleton
+from harness.skeleton import MalformedSolution, exercise_title, make_skeleton, render_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,3 +47,12 @@ def test_committed_skeleton_matches_its_solution(solution):
     assert skeleton.exists(), f"{skeleton} is missing: run python -m harness.skeleton"
     assert skeleton.read_text() == make_skeleton(solution.read_text()), (
         f"{skeleton} has drifted from {solution}: run python -m harness.skeleton")
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda path: path.parent.name)
+def test_committed_notebook_matches_its_skeleton(solution):
+    notebook = ROOT / "exercises" / solution.parent.name / solution.with_suffix(".ipynb").name
+    assert notebook.exists(), f"{notebook} is missing: run python -m harness.skeleton"
+    expected = render_notebook(make_skeleton(solution.read_text()), title=exercise_title(ROOT, solution.parent.name),
+                               module=solution.name)
+    assert notebook.read_text() == expected, f"{notebook} has drifted: run python -m harness.skeleton"
