@@ -112,6 +112,28 @@ def list_command():
     render_catalogue(all_exercises(), console=Console())
 
 
+@main.command("bundle")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="A new folder to write the kit into.")
+def bundle_command(out):
+    """Make the candidate kit: skeletons, notebooks, public checks and the harness.
+
+    The kit never holds solutions, hidden checks or mutants.
+
+    \b
+    Example:
+      grade bundle --out /tmp/kit && cd /tmp/kit && pip install -e .
+    """
+    from harness.bundle import BundleError, build_kit
+
+    try:
+        files = build_kit(out=out)
+    except BundleError as problem:
+        Console(stderr=True).print(f"[red]error:[/red] {problem}")
+        sys.exit(EXIT_BAD_INPUT)
+    Console().print(f"wrote {len(files)} files to {out}")
+
+
 @main.command("calibrate")
 @click.argument("slug")
 @click.option("--seeds", "seed_count", type=click.IntRange(1, 1000), default=20, show_default=True,

@@ -1,0 +1,82 @@
+"""The candidate kit holds no solution text, no hidden check and no mutant, and still works."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.bundle import BundleError, build_kit
+from harness.catalogue import all_exercises
+from harness.mutants import exercise_mutants
+from harness.skeleton import solution_regions
+
+ROOT = Path(__file__).resolve().parent.parent
+MIN_LINE_LENGTH = 16  # shorter lines ("return model") are too generic to prove a leak
+
+
+def secret_lines() -> set[str]:
+    """Every substantial line of every solution region."""
+    lines = set()
+    for solution in (ROOT / "solutions").glob("*/*.py"):
+        source = solution.read_text()
+        all_lines = source.splitlines()
+        for first, last, _, _ in solution_regions(source):
+            for line in all_lines[first + 1:last]:
+                text = line.strip()
+                if len(text) >= MIN_LINE_LENGTH and not text.startswith("#"):
+                    lines.add(text)
+    return lines
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory):
+    out = tmp_path_factory.mktemp("kit") / "kit"
+    build_kit(out=out)
+    return out
+
+
+def kit_texts(kit: Path):
+    for path in kit.rglob("*"):
+        if path.is_file():
+            yield path, path.read_text(errors="replace")
+
+
+def test_kit_has_no_solutions_hidden_checks_or_mutants(kit):
+    names = {path.name for path in kit.rglob("*")}
+    assert not (kit / "solutions").exists()
+    assert "test_hidden.py" not in names and "mutants" not in names and "CALIBRATION.md" not in names
+    assert (kit / "exercises").is_dir() and (kit / "harness" / "cli.py").is_file()
+
+
+def test_no_solution_region_text_appears_anywhere_in_the_kit(kit):
+    secrets = secret_lines()
+    assert secrets, "the solutions should have marked regions"
+    for path, text in kit_texts(kit):
+        leaked = [line for line in secrets if line in text]
+        assert not leaked, f"{path.relative_to(kit)} contains solution lines: {leaked[:3]}"
+
+
+def test_no_hidden_check_or_mutant_appears_anywhere_in_the_kit(kit):
+    hidden = [spec.check_id.split("::")[1] for exercise in all_exercises() for spec in exercise.checks if spec.hidden]
+    descriptions = [mutant.description for exercise in all_exercises() for mutant in exercise_mutants(exercise)]
+    for path, text in kit_texts(kit):
+        for secret in hidden + descriptions:
+            assert secret not in text, f"{path.relative_to(kit)} mentions {secret!r}"
+
+
+def test_kit_lists_its_exercises_with_public_points_only(kit):
+    listing = subprocess.run(
+        [sys.executable, "-c", "from harness.catalogue import all_exercises\n"
+         "for e in all_exercises(): print(e.slug, e.max_score(include_hidden=True), e.has_hidden_checks)"],
+        cwd=kit, env=dict(os.environ, PYTHONPATH=str(kit)), capture_output=True, text=True, check=True,
+    ).stdout.split("\n")
+    for exercise in all_exercises():
+        assert f"{exercise.slug} {exercise.max_score(include_hidden=False)} False" in listing
+
+
+def test_kit_refuses_a_non_empty_folder(tmp_path):
+    (tmp_path / "something").write_text("")
+    with pytest.raises(BundleError):
+        build_kit(out=tmp_path)
