@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.catalogue import PROJECT_ROOT, get_exercise
+from harness.catalogue import get_exercise
 from harness.grading import grade_submission
 
 
@@ -49,7 +49,7 @@ class Calibration:
 def calibrate(*, slug: str, seeds: list[int], backend: str = "local", progress=lambda message: None) -> Calibration:
     """Grade ``solutions/<slug>`` on each seed, hidden checks included, and collect the figures."""
     exercise = get_exercise(slug)
-    solution = PROJECT_ROOT / "solutions" / slug
+    solution = exercise.solution_dir
     calibration = Calibration(slug=slug, seeds=list(seeds))
     for seed in seeds:
         result = grade_submission(path=solution, exercise=exercise.slug, seed=seed, backend=backend,

@@ -64,6 +64,19 @@ class Exercise:
         return sum(check.points for check in self.checks_for(include_hidden=include_hidden))
 
     @property
+    def project_root(self) -> Path:
+        """The project this exercise belongs to: the folder holding graders/, solutions/ and exercises/."""
+        return self.grader_dir.parent.parent
+
+    @property
+    def solution_dir(self) -> Path:
+        return self.project_root / "solutions" / self.slug
+
+    @property
+    def skeleton_dir(self) -> Path:
+        return self.project_root / "exercises" / self.slug
+
+    @property
     def has_hidden_checks(self) -> bool:
         return (self.grader_dir / HIDDEN_CHECKS_FILE).exists()
 

@@ -112,6 +112,33 @@ def list_command():
     render_catalogue(all_exercises(), console=Console())
 
 
+@main.command("new")
+@click.argument("slug")
+@click.option("--title", help="The exercise's title (default: from SLUG).")
+def new_command(slug, title):
+    """Scaffold a new exercise SLUG: solution, grader, mutant and README templates.
+
+    The templates form a small working exercise that passes `grade selftest SLUG`;
+    the command prints what to replace, step by step.
+
+    \b
+    Example:
+      grade new lstm_forecasting --title "LSTM forecasting"
+    """
+    from harness.catalogue import graders_root
+    from harness.scaffold import ScaffoldError, create_exercise, next_steps
+
+    try:
+        files = create_exercise(slug=slug, project_root=graders_root().parent, title=title)
+    except ScaffoldError as problem:
+        Console(stderr=True).print(f"[red]error:[/red] {problem}")
+        sys.exit(EXIT_BAD_INPUT)
+    console = Console()
+    for path in files:
+        console.print(f"wrote {path}")
+    console.print(next_steps(slug))
+
+
 @main.command("bundle")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="A new folder to write the kit into.")

@@ -18,7 +18,6 @@ from harness.backends.local import LocalBackend
 from harness.catalogue import Exercise, UnknownExercise, all_exercises, get_exercise
 from harness.results import CheckResult, InvalidResult, Outcome, RunResult, validate_schema
 from harness.runner import library_versions
-from harness.catalogue import PROJECT_ROOT
 from harness.staging import (
     AmbiguousSubmission,
     MissingSubmissionFile,
@@ -139,7 +138,7 @@ def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, 
     with tempfile.TemporaryDirectory(prefix="grade-submission-") as staging_dir:
         try:
             staged = stage_submission(Path(path), Path(staging_dir) / "submission", module=chosen_exercise.module,
-                                      pristine_dir=PROJECT_ROOT / "exercises" / chosen_exercise.slug)
+                                      pristine_dir=chosen_exercise.skeleton_dir)
         except (UnsafeSubmission, MissingSubmissionFile, AmbiguousSubmission) as problem:
             result = RunResult(exercise=chosen_exercise.slug, seed=seed, output=str(problem),
                                checks=_unrun_checks(chosen_exercise, include_hidden, str(problem), Outcome.FAILED),

@@ -20,7 +20,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.catalogue import PROJECT_ROOT, Exercise
+from harness.catalogue import Exercise
 
 
 class MalformedMutant(ValueError):
@@ -66,7 +66,7 @@ def exercise_mutants(exercise: Exercise) -> list[Mutant]:
 
 
 def solution_file(exercise: Exercise) -> Path:
-    return PROJECT_ROOT / "solutions" / exercise.slug / exercise.module
+    return exercise.solution_dir / exercise.module
 
 
 def materialize(exercise: Exercise, mutant: Mutant, destination: Path) -> Path:

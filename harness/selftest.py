@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from harness.catalogue import PROJECT_ROOT, Exercise, get_exercise
+from harness.catalogue import Exercise, get_exercise
 from harness.grading import grade_submission
 from harness.mutants import MalformedMutant, exercise_mutants, materialize
 from harness.results import RunResult, Status
@@ -45,7 +45,7 @@ def check_solution(exercise: Exercise, seeds: list[int], backend: str, progress)
     errors = []
     seconds = []
     for seed in seeds:
-        result = _grade(PROJECT_ROOT / "solutions" / exercise.slug, exercise, seed, backend)
+        result = _grade(exercise.solution_dir, exercise, seed, backend)
         seconds.append(result.durations.get("total_seconds", 0.0))
         if result.status is Status.ERROR:
             errors.append(f"seed {seed}: {result.error}")
@@ -61,7 +61,7 @@ def check_solution(exercise: Exercise, seeds: list[int], backend: str, progress)
 
 
 def check_skeleton(exercise: Exercise, seed: int, backend: str) -> SelftestRow:
-    result = _grade(PROJECT_ROOT / "exercises" / exercise.slug, exercise, seed, backend)
+    result = _grade(exercise.skeleton_dir, exercise, seed, backend)
     ok = result.score == 0 and result.status is not Status.ERROR
     found = f"{result.score:g}/{result.max_score:g}" + (f", error: {result.error}" if result.error else "")
     return SelftestRow(exercise.slug, "skeleton", "0 points, no error", found, ok,

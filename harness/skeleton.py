@@ -84,10 +84,12 @@ def render_notebook(skeleton: str, *, title: str, module: str) -> str:
     return nbformat.writes(make_notebook(skeleton, title=title, module=module)) + "\n"
 
 
-def generate(project_root: Path) -> list[Path]:
-    """Write the skeleton and notebook of every solution file; return the files written."""
+def generate(project_root: Path, slugs: list[str] | None = None) -> list[Path]:
+    """Write the skeleton and notebook of every solution file (or those of ``slugs``); return the files written."""
     written = []
     for solution in sorted((project_root / "solutions").glob("*/*.py")):
+        if slugs is not None and solution.parent.name not in slugs:
+            continue
         source = solution.read_text(encoding="utf-8")
         if not solution_regions(source):
             continue
