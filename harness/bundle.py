@@ -3,17 +3,21 @@
 The kit holds ``exercises/``, each grader's public part (``exercise.toml``,
 ``conftest.py``, ``test_public.py`` and helper modules), the ``harness``
 package, ``pyproject.toml`` and a README.  It never holds solutions, hidden
-checks, mutants or calibration records.
+checks, mutants or calibration records.  A grader helper that would give an
+answer away is listed in ``exercise.toml`` as ``private_files`` and replaced in
+the kit by the file of the same name in ``graders/<slug>/kit/``.
 """
 
 from __future__ import annotations
 
 import shutil
+import tomllib
 from pathlib import Path
 
 from harness.catalogue import HIDDEN_CHECKS_FILE, PROJECT_ROOT
 
 SECRET_GRADER_PARTS = {HIDDEN_CHECKS_FILE, "mutants", "CALIBRATION.md", "AUTHORING.md"}
+KIT_REPLACEMENTS_DIR = "kit"  # graders/<slug>/kit/X replaces a private graders/<slug>/X in the kit
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
 
 KIT_README = """# Exercises kit
@@ -50,8 +54,15 @@ def build_kit(*, out: Path, project_root: Path = PROJECT_ROOT) -> list[Path]:
             continue
         target = out / "graders" / grader.name
         target.mkdir(parents=True)
+        private = set(tomllib.loads((grader / "exercise.toml").read_text(encoding="utf-8")).get("private_files", []))
+        for name in sorted(private):
+            replacement = grader / KIT_REPLACEMENTS_DIR / name
+            if not replacement.is_file():
+                raise BundleError(f"{grader.name}: private file {name} has no kit replacement {replacement}")
+            shutil.copy2(replacement, target / name)
         for item in sorted(grader.iterdir()):
-            if item.name in SECRET_GRADER_PARTS or item.name.startswith(".") or item.name == "__pycache__":
+            if (item.name in SECRET_GRADER_PARTS | private | {KIT_REPLACEMENTS_DIR} or item.name.startswith(".")
+                    or item.name == "__pycache__"):
                 continue
             if item.is_dir():
                 shutil.copytree(item, target / item.name, ignore=IGNORED)

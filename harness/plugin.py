@@ -96,7 +96,7 @@ class GradingPlugin:
         def record(name: str, value: float) -> float:
             value = float(value)
             if check is not None and math.isfinite(value):
-                check.measurements[name] = round(value, 6)
+                check.measurements[name] = float(f"{value:.6g}")
             return value
 
         return record

@@ -66,6 +66,12 @@ def test_no_hidden_check_or_mutant_appears_anywhere_in_the_kit(kit):
             assert secret not in text, f"{path.relative_to(kit)} mentions {secret!r}"
 
 
+def test_private_grader_helpers_are_replaced_in_the_kit(kit):
+    kit_reference = (kit / "graders" / "conv_layer" / "conv_reference.py").read_text()
+    assert "tf.nn.conv2d" in kit_reference and "einsum" not in kit_reference
+    assert not (kit / "graders" / "conv_layer" / "kit").exists()
+
+
 def test_kit_lists_its_exercises_with_public_points_only(kit):
     listing = subprocess.run(
         [sys.executable, "-c", "from harness.catalogue import all_exercises\n"
