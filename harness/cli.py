@@ -221,5 +221,11 @@ def selftest_command(slugs, seed_count, backend):
     sys.exit(1 if violations else 0)
 
 
+from harness.batch.cli import batch_command, export_command  # noqa: E402 - registered below the commands
+
+main.add_command(batch_command, "batch")
+main.add_command(export_command, "export")
+
+
 if __name__ == "__main__":
     main()

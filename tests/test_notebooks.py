@@ -1,14 +1,14 @@
 """Notebook submissions: graded like modules, with magics removed and problems named."""
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
 from harness.grading import grade_submission
 from harness.notebooks import make_notebook
 
-from conftest import TESTS
-
-SOLUTION = (TESTS / "scenarios" / "scores_full_marks" / "probe.py").read_text()
+SOLUTION = (Path(__file__).parent / "scenarios" / "scores_full_marks" / "probe.py").read_text()
 
 
 def write_notebook(folder, notebook, name="probe.ipynb"):

@@ -1,0 +1,1 @@
+"""Tests of batch grading: gradebook, resumption, exports and the report."""
