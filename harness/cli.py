@@ -221,6 +221,49 @@ def selftest_command(slugs, seed_count, backend):
     sys.exit(1 if violations else 0)
 
 
+@main.group("image")
+def image_group():
+    """Build or name the container image the docker backend runs in."""
+
+
+@image_group.command("build")
+@click.option("--offline/--registry", default=None,
+              help="Base from debootstrap + docker import (offline), or python:3.11-slim from a registry. "
+                   "Default: registry only if that base is already present.")
+@click.option("--force", is_flag=True, help="Rebuild even if the image for the current sources exists.")
+def image_build_command(offline, force):
+    """Build the grading image from the pinned dependencies (reused when nothing changed).
+
+    \b
+    Example:
+      grade image build --offline
+    """
+    import docker.errors
+
+    from harness.image import ImageBuildError, build_image
+
+    console = Console()
+    try:
+        tag = build_image(offline=offline, force=force, progress=console.print)
+    except (ImageBuildError, docker.errors.DockerException) as problem:
+        Console(stderr=True).print(f"[red]image build failed:[/red] {problem}")
+        sys.exit(EXIT_GRADING_ERROR)
+    console.print(f"image ready: {tag}")
+
+
+@image_group.command("tag")
+def image_tag_command():
+    """Print the image tag the current sources ask for.
+
+    \b
+    Example:
+      grade image tag
+    """
+    from harness.image import image_tag
+
+    click.echo(image_tag())
+
+
 from harness.batch.cli import batch_command, export_command  # noqa: E402 - registered below the commands
 
 main.add_command(batch_command, "batch")

@@ -2,9 +2,11 @@
 
     python -m harness.image build          # reuse the image if its tag exists, else build it
     python -m harness.image tag            # print the tag the current sources ask for
+    python -m harness.image prune          # remove grading images of other tags
 
 The tag is a hash of what goes into the image: the dependency pins of
-``pyproject.toml``, the files in ``image/`` and the harness version.  (The
+``pyproject.toml``, the files in ``image/`` (not its ``.md`` notes) and the
+harness version.  (The
 harness code itself is not in the image: the docker backend mounts it.)
 
 Both ways of building install the same wheels with ``image/install.sh`` in a
@@ -70,8 +72,11 @@ def cache_dir() -> Path:
 
 def dependency_pins(*, pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> list[str]:
     """Read the pinned dependencies that the image installs from ``pyproject.toml``."""
-    with pyproject.open("rb") as handle:
-        pins = tomllib.load(handle).get("project", {}).get("dependencies", [])
+    try:
+        with pyproject.open("rb") as handle:
+            pins = tomllib.load(handle).get("project", {}).get("dependencies", [])
+    except FileNotFoundError:
+        raise ImageBuildError(f"{pyproject} is missing: the image is built from the project's source tree") from None
     if not pins:
         raise ValueError(f"{pyproject} lists no [project] dependencies")
     return list(pins)
@@ -86,7 +91,8 @@ def _digest(parts: list[bytes]) -> str:
 
 
 def _source_files(names: tuple[str, ...] | None = None) -> list[bytes]:
-    paths = sorted(path for path in IMAGE_SOURCE_DIR.rglob("*") if path.is_file())
+    """Return (name, content) pairs of the recipe files in ``image/`` (documentation left out)."""
+    paths = sorted(path for path in IMAGE_SOURCE_DIR.rglob("*") if path.is_file() and path.suffix != ".md")
     if names is not None:
         paths = [path for path in paths if path.name in names]
     return [part for path in paths
@@ -127,7 +133,12 @@ def build_image(*, offline: bool | None = None, wheel_dir: Path | None = None, p
     import docker
 
     tag = image_tag()
-    client = client or docker.from_env(timeout=BUILD_TIMEOUT_SECONDS)
+    if client is None:
+        try:
+            client = docker.from_env(timeout=BUILD_TIMEOUT_SECONDS)
+            client.ping()
+        except docker.errors.DockerException as error:
+            raise ImageBuildError(f"no Docker engine answers: {error}") from None
     if not force and image_exists(client, tag=tag):
         progress(f"{tag} is up to date")
         return tag
@@ -138,9 +149,30 @@ def build_image(*, offline: bool | None = None, wheel_dir: Path | None = None, p
     if not any(wheels.glob("*.whl")):
         raise ImageBuildError(f"the wheel folder {wheels} holds no wheels")
     base = offline_base(client, progress=progress) if offline else _registry_base(client, progress=progress)
+    replaced = client.images.get(tag).id if image_exists(client, tag=tag) else None
     _install_and_commit(client, base=base, tag=tag, wheels=wheels, progress=progress)
+    if replaced is not None:
+        _remove_quietly(client, replaced)
     progress(f"built {tag} from {base} in {time.monotonic() - started:.0f} s")
     return tag
+
+
+def prune_images(*, client=None) -> list[str]:
+    """Remove grading images other than the current tag (each is about 2 GB) and return their tags."""
+    import docker
+
+    client = client or docker.from_env(timeout=BUILD_TIMEOUT_SECONDS)
+    current = image_tag()
+    removed = []
+    for image in client.images.list(name=IMAGE_REPOSITORY):
+        for tag in image.tags:
+            if tag.startswith(f"{IMAGE_REPOSITORY}:") and tag != current:
+                try:
+                    client.images.remove(tag)
+                    removed.append(tag)
+                except docker.errors.APIError:
+                    pass  # still used by a container
+    return removed
 
 
 def make_wheels(*, progress: Progress = print) -> Path:
@@ -175,6 +207,7 @@ def offline_base(client, *, progress: Progress = print) -> str:
 
 
 def _debootstrap_tarball(tarball: Path, *, progress: Progress) -> None:
+    """Debootstrap the base file system into a temporary folder and pack it into ``tarball``."""
     if os.geteuid() != 0:
         raise ImageBuildError("debootstrap needs root: run the offline image build as root (or with sudo)")
     if shutil.which("debootstrap") is None:
@@ -226,6 +259,16 @@ def _install_and_commit(client, *, base: str, tag: str, wheels: Path, progress: 
             container.remove(force=True)
 
 
+def _remove_quietly(client, image_id: str) -> None:
+    """Remove an image that a rebuild untagged, unless something still uses it."""
+    import docker.errors
+
+    try:
+        client.images.remove(image_id)
+    except docker.errors.APIError:
+        pass
+
+
 def _run_step(command: list[str], *, step: str) -> None:
     completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True)
@@ -246,14 +289,21 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--wheel-dir", type=Path, help="install from this ready wheel folder instead of running pip wheel")
     build.add_argument("--force", action="store_true", help="rebuild even if the tag exists")
     commands.add_parser("tag", help="print the image tag for the current sources (example: python -m harness.image tag)")
+    commands.add_parser("prune", help="remove grading images of other tags (example: python -m harness.image prune)")
     options = parser.parse_args(argv)
     if options.command == "tag":
         print(image_tag())
         return 0
+    if options.command == "prune":
+        for tag in prune_images():
+            print(f"removed {tag}")
+        return 0
+    import docker.errors
+
     try:
         build_image(offline=options.offline, wheel_dir=options.wheel_dir, force=options.force,
                     progress=lambda message: print(message, flush=True))
-    except ImageBuildError as error:
+    except (ImageBuildError, docker.errors.DockerException) as error:
         print(f"image build failed: {error}", file=sys.stderr)
         return 1
     return 0

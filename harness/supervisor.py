@@ -28,6 +28,7 @@ HARNESS_PARENT = str(Path(__file__).resolve().parent.parent)
 VIRTUAL_MEMORY_HEADROOM_MB = 3072  # TensorFlow reserves ~2 GB of address space it never touches
 MEMORY_POLL_SECONDS = 0.05
 PR_SET_PDEATHSIG = 1
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass(frozen=True)
@@ -216,10 +217,11 @@ class WorkerProcess:
         return self.process is not None and self._killed_by_us is None and self.process.poll() is None
 
     def _watch_memory(self) -> None:
-        status_path = f"/proc/{self.process.pid}/status"
+        """Kill the worker when it, with every process it started, uses more than the limit."""
+        group = self.process.pid  # the worker leads its own session and process group
         while self.process.poll() is None:
-            rss_mb = _read_rss_mb(status_path)
-            if rss_mb is not None:
+            rss_mb = _group_rss_mb(group)
+            if rss_mb:
                 self.peak_rss_mb = max(self.peak_rss_mb, rss_mb)
                 if rss_mb > self.limits.memory_mb:
                     self.memory_exceeded_mb = rss_mb
@@ -319,12 +321,23 @@ def _die_with_parent() -> None:
         pass
 
 
-def _read_rss_mb(status_path: str) -> float | None:
+def _group_rss_mb(group: int) -> float:
+    """Sum the resident memory of every process in a process group, in MB."""
+    total_kb = 0
     try:
-        with open(status_path) as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError):
-        return None
-    return None
+        entries = os.listdir("/proc")
+    except OSError:
+        return 0.0
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            if int(fields[2]) != group:  # fields after the name: state, ppid, pgrp, ...
+                continue
+            with open(f"/proc/{entry}/statm", "rb") as handle:
+                total_kb += int(handle.read().split()[1]) * (PAGE_SIZE // 1024)
+        except (OSError, ValueError, IndexError):
+            continue
+    return total_kb / 1024

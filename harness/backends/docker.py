@@ -6,14 +6,18 @@ another user) and KILL (to kill that worker); it starts the submission worker
 as the unprivileged user ``candidate`` (uid 1001), which has no capabilities at
 all.  Per run, the backend stages on the host, in a private temporary folder:
 
-==========================  ================  =====================================
-host copy of                container path    who can read it in the container
-==========================  ================  =====================================
-the ``harness`` package     /opt/grader       everyone (read-only)
-the grader's files          /grader           root only (0700; read-only)
-the staged submission       /submission       everyone (read-only)
-an empty results folder     /results          root only (0700; the grader writes)
-==========================  ================  =====================================
+===========================  ===================  ===========================================
+host copy of                 container path       who can read it in the container
+===========================  ===================  ===========================================
+the ``harness`` package      /opt/grader/harness  everyone (read-only)
+the grader's files           /grader              the grader only (0700, read-only)
+the staged submission        /submission          everyone (read-only)
+an empty results folder      /results             the grader only (0700, the grader writes)
+===========================  ===================  ===========================================
+
+(When the harness runs as a non-root user, "the grader only" folders are 0750/0770
+and the in-container root is given that user's group, as it has no
+CAP_DAC_OVERRIDE to read other users' files.)
 
 Only the grader's own files are copied: never ``mutants/``, solutions, or
 ``test_hidden.py`` unless the run includes hidden checks.  No network, a
@@ -55,14 +59,14 @@ CPUS = 2.0
 LOG_MAX_SIZE = "1m"
 SELF_KILL_MARGIN_SECONDS = 15   # an orphaned container kills its own grader this long after the deadline
 STALE_MARGIN_SECONDS = 60
-CONNECT_TIMEOUT_SECONDS = 10
+API_TIMEOUT_SECONDS = 60   # for each engine call but the wait for the run, which has its own
 GRADER_DIR, SUBMISSION_DIR, RESULTS_DIR, HARNESS_DIR = "/grader", "/submission", "/results", "/opt/grader"
 GRADER_SUBFOLDERS = ("data",)  # the only folders of a grader that are copied into the container
 NEVER_COPIED_PREFIXES = ("solution", "mutant")
 BUILD_HINT = "python -m harness.image build"
 
 
-def connect(*, timeout: float = CONNECT_TIMEOUT_SECONDS):
+def connect(*, timeout: float = API_TIMEOUT_SECONDS):
     """Return a Docker client whose engine answers, or raise :class:`BackendUnavailable` saying why."""
     try:
         import docker
@@ -80,7 +84,7 @@ def connect(*, timeout: float = CONNECT_TIMEOUT_SECONDS):
 
 def docker_available() -> tuple[bool, str]:
     """Tell whether the docker backend can run here, and if not, why (for ``--backend auto``)."""
-    from harness.image import image_exists, image_tag
+    from harness.image import ImageBuildError, image_exists, image_tag
 
     try:
         client = connect(timeout=5)
@@ -90,6 +94,8 @@ def docker_available() -> tuple[bool, str]:
         tag = image_tag()
         if not image_exists(client, tag=tag):
             return False, f"the grading image {tag} is not built (build it with: {BUILD_HINT})"
+    except ImageBuildError as error:
+        return False, str(error)
     finally:
         client.close()
     return True, f"Docker engine and image {tag} available"
@@ -116,14 +122,17 @@ class DockerBackend(Backend):
 
     def __init__(self, *, image: str | None = None, client=None, pids_limit: int = PIDS_LIMIT,
                  cpus: float = CPUS, grader_memory_mb: int = GRADER_MEMORY_MB):
-        from harness.image import image_exists, image_tag
+        from harness.image import ImageBuildError, image_exists, image_tag
 
         self.client = client or connect()
-        self.image = image or image_tag()
+        try:
+            self.image = image or image_tag()
+        except ImageBuildError as error:
+            raise BackendUnavailable(str(error)) from None
         if not image_exists(self.client, tag=self.image):
             raise BackendUnavailable(f"the grading image {self.image} is not built (build it with: {BUILD_HINT})")
-        if os.getuid() == WORKER_UID:
-            raise BackendUnavailable(f"the harness runs as uid {WORKER_UID}, the uid of the container's "
+        if WORKER_UID in (os.getuid(), os.getgid()):
+            raise BackendUnavailable(f"the harness runs as uid or gid {WORKER_UID}, that of the container's "
                                      "untrusted worker, which could then read the staged hidden checks")
         if pids_limit < 32 or cpus <= 0 or grader_memory_mb < 256:
             raise ValueError("pids_limit must be >= 32, cpus > 0 and grader_memory_mb >= 256")
@@ -156,12 +165,14 @@ class DockerBackend(Backend):
         failure = None
         log = ""
         try:
+            # The grader's working folder and HOME are out of the worker's reach (not /tmp), so that
+            # nothing the candidate writes can be imported or read as configuration by the grader.
             container = self.client.containers.create(
                 self.image, command=command, name=name, user="root", working_dir="/", init=True,
                 environment={"PYTHONPATH": HARNESS_DIR, "PYTHONSAFEPATH": "1", "PYTHONDONTWRITEBYTECODE": "1",
-                             "PYTHONUNBUFFERED": "1", "HOME": "/tmp", "TF_CPP_MIN_LOG_LEVEL": "2",
+                             "PYTHONUNBUFFERED": "1", "HOME": "/root", "TF_CPP_MIN_LOG_LEVEL": "2",
                              "LANG": "C.UTF-8"},
-                volumes=mounts, network_mode="none", read_only=True,
+                volumes=mounts, network_mode="none", ipc_mode="none", read_only=True,
                 tmpfs={"/tmp": f"rw,nosuid,nodev,size={TMPFS_MB}m,mode=1777"},
                 mem_limit=memory, memswap_limit=memory, pids_limit=self.pids_limit,
                 nano_cpus=int(self.cpus * 1e9), cap_drop=["ALL"], cap_add=["SETUID", "SETGID", "KILL"],
@@ -176,7 +187,7 @@ class DockerBackend(Backend):
             try:
                 container.wait(timeout=timeout)
             except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
-                container.kill()
+                _kill(container)
                 failure = f"the grading run exceeded its wall-clock limit of {timeout:g} s and was stopped"
             container.reload()
             state = container.attrs.get("State", {})
@@ -186,8 +197,8 @@ class DockerBackend(Backend):
         result, problem = read_result_file(results_dir / RESULT_FILE_NAME)
         if failure is None and result is None:
             if state.get("OOMKilled"):
-                failure = (f"the grading container ran out of memory (limit {memory}B for the grader, "
-                           "the submission and /tmp together)")
+                failure = (f"the grading container ran out of memory (limit {self.memory_limit_mb(request)} MB "
+                           "for the grader, the submission and /tmp together)")
             else:
                 failure = f"{problem} (grader exit code {state.get('ExitCode')})"
         return RunOutput(result=result, failure=failure, log=trim_log(log), image=self.image)
@@ -255,24 +266,36 @@ def _host_group() -> list[str]:
 
 
 def _remove(client, name: str) -> None:
-    """Remove a container by name, whatever state it is in, even through a Ctrl-C."""
+    """Remove a container by name, whatever state it is in; a Ctrl-C meanwhile is raised once it is gone."""
     import docker.errors
 
+    interrupted = None
     for attempt in range(3):
         try:
             client.api.remove_container(name, force=True, v=True)
-            return
+            break
         except docker.errors.NotFound:
-            return
-        except KeyboardInterrupt:
-            if attempt == 2:
-                raise
+            break
+        except KeyboardInterrupt as interrupt:
+            interrupted = interrupt
         except docker.errors.APIError as error:
             if "already in progress" in str(error):
-                return
+                break
             if attempt == 2:
                 raise
             time.sleep(0.5)
+    if interrupted is not None:
+        raise interrupted
+
+
+def _kill(container) -> None:
+    """Kill a running container; one that has just ended is fine too."""
+    import docker.errors
+
+    try:
+        container.kill()
+    except docker.errors.APIError:
+        pass
 
 
 def _process_exists(pid: int) -> bool:
