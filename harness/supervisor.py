@@ -322,7 +322,13 @@ def _die_with_parent() -> None:
 
 
 def _group_rss_mb(group: int) -> float:
-    """Sum the resident memory of every process in a process group, in MB."""
+    """Measure the memory of a process group in MB: the sum of proportional set sizes (PSS).
+
+    PSS shares each page among the processes mapping it, so forked children are
+    not counted many times over.  Where a process's PSS cannot be read (another
+    user's process, in the container), only the group leader's resident size is
+    counted; the container's own memory limit covers the rest.
+    """
     total_kb = 0
     try:
         entries = os.listdir("/proc")
@@ -336,8 +342,27 @@ def _group_rss_mb(group: int) -> float:
                 fields = handle.read().rsplit(b")", 1)[1].split()
             if int(fields[2]) != group:  # fields after the name: state, ppid, pgrp, ...
                 continue
-            with open(f"/proc/{entry}/statm", "rb") as handle:
-                total_kb += int(handle.read().split()[1]) * (PAGE_SIZE // 1024)
+            proportional = _proportional_kb(entry)
+            if proportional is not None:
+                total_kb += proportional
+            elif int(entry) == group:
+                total_kb += _resident_kb(entry)
         except (OSError, ValueError, IndexError):
             continue
     return total_kb / 1024
+
+
+def _proportional_kb(pid: str) -> int | None:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+def _resident_kb(pid: str) -> int:
+    with open(f"/proc/{pid}/statm", "rb") as handle:
+        return int(handle.read().split()[1]) * (PAGE_SIZE // 1024)
