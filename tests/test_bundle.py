@@ -17,16 +17,19 @@ MIN_LINE_LENGTH = 16  # shorter lines ("return model") are too generic to prove 
 
 
 def secret_lines() -> set[str]:
-    """Every substantial line of every solution region."""
+    """Every substantial line of every solution region that the solution does not also show outside one."""
     lines = set()
     for solution in (ROOT / "solutions").glob("*/*.py"):
         source = solution.read_text()
         all_lines = source.splitlines()
+        inside: set[str] = set()
+        covered: set[int] = set()
         for first, last, _, _ in solution_regions(source):
-            for line in all_lines[first + 1:last]:
-                text = line.strip()
-                if len(text) >= MIN_LINE_LENGTH and not text.startswith("#"):
-                    lines.add(text)
+            covered.update(range(first, last + 1))
+            inside.update(line.strip() for line in all_lines[first + 1:last])
+        outside = {line.strip() for number, line in enumerate(all_lines) if number not in covered}
+        lines.update(text for text in inside - outside
+                     if len(text) >= MIN_LINE_LENGTH and not text.startswith("#"))
     return lines
 
 
