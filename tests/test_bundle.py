@@ -17,7 +17,7 @@ MIN_LINE_LENGTH = 16  # shorter lines ("return model") are too generic to prove 
 
 
 def secret_lines() -> set[str]:
-    """Every substantial line of every solution region that the solution does not also show outside one."""
+    """Every substantial line of every solution region that the solution does not also show (within) outside one."""
     lines = set()
     for solution in (ROOT / "solutions").glob("*/*.py"):
         source = solution.read_text()
@@ -28,8 +28,9 @@ def secret_lines() -> set[str]:
             covered.update(range(first, last + 1))
             inside.update(line.strip() for line in all_lines[first + 1:last])
         outside = {line.strip() for number, line in enumerate(all_lines) if number not in covered}
-        lines.update(text for text in inside - outside
-                     if len(text) >= MIN_LINE_LENGTH and not text.startswith("#"))
+        lines.update(text for text in inside
+                     if len(text) >= MIN_LINE_LENGTH and not text.startswith("#")
+                     and not any(text in line for line in outside))
     return lines
 
 
