@@ -1,6 +1,7 @@
 """The candidate kit holds no solution text, no hidden check and no mutant, and still works."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from harness.skeleton import solution_regions
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_LINE_LENGTH = 16  # shorter lines ("return model") are too generic to prove a leak
+STATEMENT = re.compile(r"\w\(|[^=!<>]=[^=]")  # a call or an assignment: not a bare continuation of arguments
 MIN_SHARED_LINE_LENGTH = 40  # in shared files (the harness), a one-call line such as seeding Keras is no leak
 
 
@@ -31,7 +33,8 @@ def secret_lines() -> dict[str, set[str]]:
         outside = [line.strip() for number, line in enumerate(all_lines) if number not in covered]
         secrets[solution.parent.name] = {
             text for text in inside
-            if len(text) >= MIN_LINE_LENGTH and not text.startswith("#") and not any(text in line for line in outside)
+            if len(text) >= MIN_LINE_LENGTH and not text.startswith("#") and STATEMENT.search(text)
+            and not any(text in line for line in outside)
         }
     return secrets
 
