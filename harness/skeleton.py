@@ -12,7 +12,7 @@ The skeleton keeps everything outside the regions (signatures, docstrings,
 imports) and replaces each region with a TODO and ``raise NotImplementedError``;
 the notebook version is made from the skeleton.
 
-    python -m harness.skeleton   # regenerate every exercises/<slug>/ (.py and .ipynb) from solutions/<slug>/
+    python -m harness.skeleton [SLUG ...]   # regenerate exercises/<slug>/ (.py and .ipynb) from solutions/<slug>/
 """
 
 from __future__ import annotations
@@ -106,6 +106,6 @@ def generate(project_root: Path, slugs: list[str] | None = None) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for path in generate(Path(__file__).resolve().parent.parent):
+    for path in generate(Path(__file__).resolve().parent.parent, sys.argv[1:] or None):
         print(f"wrote {path}")
     sys.exit(0)
