@@ -67,15 +67,13 @@ class Handle:
 
 
 class _RemoteMethod:
-    def __init__(self, handle: Handle, name: str, deadline: float | None = None):
+    def __init__(self, handle: Handle, name: str):
         self._handle = handle
         self._name = name
-        self._deadline = deadline
 
     def __call__(self, *args, **kwargs):
         return self._handle._session._request(
-            "call", target=self._handle, name=self._name, args=args, kwargs=kwargs,
-            deadline=self._deadline, describe=f".{self._name}()",
+            "call", target=self._handle, name=self._name, args=args, kwargs=kwargs, describe=f".{self._name}()",
         )
 
 
@@ -88,9 +86,6 @@ class _DeadlineView:
         if name.startswith("_"):
             raise AttributeError(name)
         return lambda *args, **kwargs: self._session.call(name, *args, deadline=self._deadline, **kwargs)
-
-    def method(self, handle: Handle, name: str):
-        return _RemoteMethod(handle, name, self._deadline)
 
 
 class Submission:

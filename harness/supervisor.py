@@ -124,10 +124,9 @@ class OutputCollector(threading.Thread):
 class _DeadlineReader:
     """A file-like reader that raises :class:`CallTimedOut` once the deadline passes."""
 
-    def __init__(self, file_descriptor: int, deadline: float, describe: str):
+    def __init__(self, file_descriptor: int, deadline: float):
         self.file_descriptor = file_descriptor
         self.deadline = deadline
-        self.describe = describe
 
     def read(self, size: int) -> bytes:
         remaining = self.deadline - time.monotonic()
@@ -237,7 +236,7 @@ class WorkerProcess:
             write_message(self.requests, header, arrays, cap_bytes=self.limits.message_cap_bytes)
         except (BrokenPipeError, OSError):
             raise self._failure(describe) from None
-        reader = _DeadlineReader(self.response_fd, time.monotonic() + deadline_seconds, describe)
+        reader = _DeadlineReader(self.response_fd, time.monotonic() + deadline_seconds)
         try:
             return read_message(reader, cap_bytes=self.limits.message_cap_bytes)
         except _Expired:
