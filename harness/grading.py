@@ -17,7 +17,7 @@ from harness.backends.base import Backend, BackendUnavailable, RunOutput, RunReq
 from harness.backends.local import LocalBackend
 from harness.catalogue import Exercise, UnknownExercise, all_exercises, get_exercise
 from harness.results import CheckResult, InvalidResult, Outcome, RunResult, validate_schema
-from harness.runner import library_versions
+from harness.versions import library_versions
 from harness.staging import (
     AmbiguousSubmission,
     MissingSubmissionFile,

@@ -11,35 +11,19 @@ the same way on the host (local backend) and in a container (docker backend).
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
 
-import pytest
-
-from harness import __version__
 from harness.catalogue import HIDDEN_CHECKS_FILE, PUBLIC_CHECKS_FILE, load_exercise
-from harness.plugin import GradingPlugin
 from harness.proxy import Submission
 from harness.results import CheckResult, Outcome, RunResult
+from harness.versions import library_versions
 
 RUN_BUDGET_MARGIN_SECONDS = 3.0
 RECORD_CALLS_VARIABLE = "GRADE_RECORD_CALLS"  # benchmarks: write every request sent to the worker here
-VERSIONED_PACKAGES = ("numpy", "tensorflow-cpu", "keras", "gensim", "scikit-surprise", "pytest")
-
-
-def library_versions() -> dict[str, str | None]:
-    versions: dict[str, str | None] = {"python": platform.python_version(), "harness": __version__}
-    for package in VERSIONED_PACKAGES:
-        try:
-            versions[package] = importlib.metadata.version(package)
-        except importlib.metadata.PackageNotFoundError:
-            versions[package] = None
-    return versions
 
 
 def run_checks(*, grader_dir: Path, submission_file: Path, seed: int, include_hidden: bool,
@@ -52,6 +36,11 @@ def run_checks(*, grader_dir: Path, submission_file: Path, seed: int, include_hi
                             run_deadline=run_deadline, worker_user=worker_user,
                             record_to=Path(os.environ[RECORD_CALLS_VARIABLE]) if os.environ.get(
                                 RECORD_CALLS_VARIABLE) else None)
+    submission.spawn()  # the worker imports the candidate's libraries while pytest starts up here
+    import pytest
+
+    from harness.plugin import GradingPlugin
+
     plugin = GradingPlugin(submission=submission, seed=seed)
     files = [str(grader_dir / PUBLIC_CHECKS_FILE)]
     if include_hidden and (grader_dir / HIDDEN_CHECKS_FILE).exists():
