@@ -48,7 +48,7 @@ def type_name(value: Any) -> str:
 def model_summary(model: Any) -> dict:
     """Describe a Keras model: its layers, output shape and parameter counts."""
     layers = []
-    for layer in getattr(model, "layers", []):
+    for layer in _walk_layers(model):
         activation = getattr(layer, "activation", None)
         layers.append({
             "class_name": type(layer).__name__,
@@ -69,6 +69,14 @@ def model_summary(model: Any) -> dict:
         "loss": _loss_name(model),
         "compiled": bool(getattr(model, "compiled", False) or getattr(model, "optimizer", None) is not None),
     }
+
+
+def _walk_layers(model: Any):
+    """Yield every layer of a model, descending into nested models (a Sequential inside a Model)."""
+    for layer in getattr(model, "layers", []):
+        yield layer
+        if getattr(layer, "layers", None):
+            yield from _walk_layers(layer)
 
 
 def _has_output(layer: Any) -> bool:
@@ -99,3 +107,29 @@ def _loss_name(model: Any) -> str | None:
 def keras_weights(model: Any) -> list:
     """Return a Keras model's weights as NumPy arrays."""
     return [weight.numpy() if hasattr(weight, "numpy") else weight for weight in model.get_weights()]
+
+
+@inspector
+def gradients_of_sum(function_name: str, *args: Any) -> list:
+    """Differentiate the sum of the submission's ``function_name(*args)`` with respect to each argument.
+
+    Each argument becomes a float32 tensor watched by a ``tf.GradientTape``; the
+    function is called on those tensors.  Returns one gradient per argument, as a
+    NumPy array, or ``None`` where no gradient reaches that argument (the function
+    left TensorFlow, e.g. through NumPy, or ignored it).
+    """
+    import sys
+
+    import tensorflow as tf
+
+    # The worker imports the candidate's module as "submission" (harness.worker.SUBMISSION_MODULE_NAME);
+    # importing harness.worker here would load it a second time, since the worker runs as __main__.
+    function = getattr(sys.modules.get("submission"), function_name, None)
+    if not callable(function):
+        raise AttributeError(f"the submission defines no function named {function_name!r}")
+    tensors = [tf.convert_to_tensor(arg, dtype=tf.float32) for arg in args]
+    with tf.GradientTape() as tape:
+        for tensor in tensors:
+            tape.watch(tensor)
+        total = tf.reduce_sum(tf.cast(function(*tensors), tf.float32))
+    return [None if gradient is None else gradient.numpy() for gradient in tape.gradient(total, tensors)]
