@@ -164,8 +164,12 @@ class Submission:
         self.worker = None
 
     def take_output(self) -> str:
-        """Return what the candidate's code printed since the last call to this method."""
-        if self.worker is None or self.worker.output is None:
+        """Return what the candidate's code printed since the last call to this method.
+
+        Until the worker has answered its first request, what it printed belongs to
+        the import and is kept for :attr:`import_output`.
+        """
+        if self.worker is None or self.worker.output is None or not self.greeted:
             return ""
         return self.worker.output.take_segment()
 
