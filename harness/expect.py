@@ -97,6 +97,23 @@ def expect_probabilities(value: Any, *, what: str, axis: int = -1, atol: float =
     return array
 
 
+def expect_scalar(value: Any, *, what: str, hint: str | None = None) -> float:
+    """Return ``value`` as a finite float: a number, or an array or tensor of one element."""
+    if isinstance(value, bool) or isinstance(value, Handle):
+        found = value.type_name if isinstance(value, Handle) else "bool"
+        raise CheckFailed(f"{what} should be a number (a float or a 0-d tensor), but it is {found}.{_hint(hint)}")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        array = expect_array(value, what=what, hint=hint)
+        if array.size != 1:
+            raise CheckFailed(f"{what} should be one number, but it has shape {array.shape}.{_hint(hint)}")
+        number = float(array.ravel()[0])
+    if not math.isfinite(number):
+        raise CheckFailed(f"{what} should be a finite number, but it is {number}.{_hint(hint)}")
+    return number
+
+
 def expect_loss_decreases(losses: Any, *, what: str = "the training loss", min_relative_drop: float = 0.1,
                           hint: str | None = None) -> list[float]:
     """Fail unless ``losses`` is a finite sequence whose last value is well below its first."""

@@ -79,24 +79,6 @@ def energy_distance(x: np.ndarray, y: np.ndarray) -> float:
     return 2 * mean_distance(x, y) - mean_distance(x, x) - mean_distance(y, y)
 
 
-def read_scalar(value: Any, *, what: str, hint: str) -> float:
-    """Read a number (a float, or an array or tensor of one element) or fail saying what came back."""
-    if isinstance(value, bool) or isinstance(value, Handle):
-        found = value.type_name if isinstance(value, Handle) else "bool"
-        raise CheckFailed(f"{what} should be a number (a float or a 0-d tensor), but it is {found}. Look at {hint}.")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        array = expect_array(value, what=what, hint=hint)
-        if array.size != 1:
-            raise CheckFailed(f"{what} should be one number (the mean over the batch), but it has shape "
-                              f"{array.shape}. Look at {hint}.")
-        number = float(array.ravel()[0])
-    if not math.isfinite(number):
-        raise CheckFailed(f"{what} should be a finite number, but it is {number}. Look at {hint}.")
-    return number
-
-
 def model_outputs(model: Handle, x: np.ndarray, *, what: str, columns: int, hint: str) -> np.ndarray:
     """``model.predict_on_batch(x)`` as a float64 array of shape (len(x), columns), or fail."""
     value = expect_array(model.predict_on_batch(x), what=what, hint=hint)
@@ -120,3 +102,4 @@ def largest_change(before: list[np.ndarray], after: list[np.ndarray]) -> float:
         return math.inf
     return max((float(np.abs(a.astype(np.float64) - b.astype(np.float64)).max()) for a, b in zip(before, after)
                 if a.size), default=0.0)
+

@@ -13,9 +13,8 @@ from gan_reference import (
     discriminator_loss_reference,
     generator_loss_reference,
     model_outputs,
-    read_scalar,
 )
-from harness.expect import expect_at_least, expect_at_most, expect_type
+from harness.expect import expect_at_least, expect_at_most, expect_scalar, expect_type
 from harness.failures import CheckFailed
 
 DISCRIMINATOR_STEPS = 60
@@ -58,7 +57,7 @@ def test_discriminator_learns(submission, target, rng, measure):
     first = None
     for step in range(DISCRIMINATOR_STEPS):
         real = real_pool[rng.integers(0, len(real_pool), size=BATCH)]
-        loss = read_scalar(submission.discriminator_step(generator, discriminator, optimizer, real, _noise(rng, BATCH)),
+        loss = expect_scalar(submission.discriminator_step(generator, discriminator, optimizer, real, _noise(rng, BATCH)),
                            what=f"the loss returned by discriminator_step (step {step + 1})",
                            hint="discriminator_step")
         first = loss if first is None else first
@@ -111,7 +110,7 @@ def test_generator_fools_discriminator(submission, target, rng, measure):
 
     before = loss_on_fresh_noise()
     for step in range(GENERATOR_STEPS):
-        read_scalar(submission.generator_step(generator, discriminator, optimizer, _noise(rng, BATCH)),
+        expect_scalar(submission.generator_step(generator, discriminator, optimizer, _noise(rng, BATCH)),
                     what=f"the loss returned by generator_step (step {step + 1})", hint="generator_step")
     after = loss_on_fresh_noise()
     drop = measure("generator_loss_relative_drop", (before - after) / before)

@@ -16,11 +16,10 @@ from gan_reference import (
     generator_loss_reference,
     largest_change,
     model_outputs,
-    read_scalar,
     weights_of,
 )
 
-from harness.expect import expect_at_most, expect_finite, expect_type
+from harness.expect import expect_at_most, expect_finite, expect_scalar, expect_type
 from harness.failures import CheckFailed
 
 # A loss returned by a step or a loss function is compared with the grader's float64 cross-entropy of the
@@ -114,7 +113,7 @@ def test_discriminator_loss(submission, rng, measure):
     for label, real, fake in _loss_cases(rng):
         real, fake = real.astype(np.float32), fake.astype(np.float32)
         what = f"discriminator_loss(real_logits, fake_logits) for {label}"
-        found = read_scalar(submission.discriminator_loss(real, fake), what=what, hint="discriminator_loss")
+        found = expect_scalar(submission.discriminator_loss(real, fake), what=what, hint="discriminator_loss")
         expected = discriminator_loss_reference(real, fake)
         worst = max(worst, abs(found - expected) / max(abs(expected), 1.0))
         if not abs(found - expected) <= LOSS_ATOL + LOSS_RTOL * abs(expected):
@@ -132,7 +131,7 @@ def test_generator_loss(submission, rng):
     for label, _, fake in _loss_cases(rng):
         fake = fake.astype(np.float32)
         what = f"generator_loss(fake_logits) for {label}"
-        found = read_scalar(submission.generator_loss(fake), what=what, hint="generator_loss")
+        found = expect_scalar(submission.generator_loss(fake), what=what, hint="generator_loss")
         expected = generator_loss_reference(fake)
         if not abs(found - expected) <= LOSS_ATOL + LOSS_RTOL * abs(expected):
             raise CheckFailed(
@@ -158,7 +157,7 @@ def test_discriminator_step(submission, target, rng, measure):
     discriminator_before = weights_of(submission, discriminator, what="the discriminator")
 
     what = "discriminator_step(generator, discriminator, optimizer, real_batch, noise)"
-    found = read_scalar(submission.discriminator_step(generator, discriminator, optimizer, real, noise),
+    found = expect_scalar(submission.discriminator_step(generator, discriminator, optimizer, real, noise),
                         what=f"the loss returned by {what}", hint="what discriminator_step returns")
     measure("discriminator_step_relative_loss_error", abs(found - expected) / max(abs(expected), 1.0))
     if not abs(found - expected) <= LOSS_ATOL + LOSS_RTOL * abs(expected):
@@ -196,7 +195,7 @@ def test_generator_step(submission, rng, measure):
     discriminator_before = weights_of(submission, discriminator, what="the discriminator")
 
     what = "generator_step(generator, discriminator, optimizer, noise)"
-    found = read_scalar(submission.generator_step(generator, discriminator, optimizer, noise),
+    found = expect_scalar(submission.generator_step(generator, discriminator, optimizer, noise),
                         what=f"the loss returned by {what}", hint="what generator_step returns")
     measure("generator_step_relative_loss_error", abs(found - expected) / max(abs(expected), 1.0))
     if not abs(found - expected) <= LOSS_ATOL + LOSS_RTOL * abs(expected):

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from harness.expect import expect_at_most, expect_close, expect_loss_decreases, expect_type
+from harness.expect import expect_at_most, expect_close, expect_loss_decreases, expect_scalar, expect_type
 from harness.failures import CheckFailed
 from vae_reference import (
     DATA_DIM,
@@ -20,7 +20,6 @@ from vae_reference import (
     encode,
     kl_reference,
     read_array,
-    read_scalar,
     reconstruction_reference,
     sample_z_reference,
 )
@@ -169,7 +168,7 @@ def test_vae_loss(submission, rng, measure):
             ("kl", value[2], kl, "the batch mean of kl_divergence(mean, log_variance)"),
             ("loss", value[0], reconstruction + kl, "loss = reconstruction + kl: the negative ELBO needs both terms"),
     ):
-        number = read_scalar(found, what=f"the {name} returned by {what}", hint="vae_loss")
+        number = expect_scalar(found, what=f"the {name} returned by {what}", hint="vae_loss")
         worst = max(worst, abs(number - expected) / max(abs(expected), 1.0))
         if not abs(number - expected) <= ATOL + RTOL * abs(expected):
             raise CheckFailed(f"the {name} returned by {what} is {number:.6g}, but the grader computes "

@@ -12,7 +12,6 @@ the worker and fails clearly when they are not what the contract says.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -63,24 +62,6 @@ def reconstruction_reference(x, probabilities) -> np.ndarray:
     return -np.sum(x * np.log(p) + (1 - x) * np.log(1 - p), axis=-1)
 
 
-def read_scalar(value: Any, *, what: str, hint: str) -> float:
-    """Read a number (a float, or an array or tensor of one element) or fail saying what came back."""
-    if isinstance(value, bool) or isinstance(value, Handle):
-        found = value.type_name if isinstance(value, Handle) else "bool"
-        raise CheckFailed(f"{what} should be a number (a float or a 0-d tensor), but it is {found}. Look at {hint}.")
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        array = expect_array(value, what=what, hint=hint)
-        if array.size != 1:
-            raise CheckFailed(f"{what} should be one number (the mean over the batch), but it has shape "
-                              f"{array.shape}. Look at {hint}.")
-        number = float(array.ravel()[0])
-    if not math.isfinite(number):
-        raise CheckFailed(f"{what} should be a finite number, but it is {number}. Look at {hint}.")
-    return number
-
-
 def read_array(value: Any, shape: tuple[int, ...], *, what: str, hint: str) -> np.ndarray:
     """Read a finite numeric array of ``shape`` as float64, or fail saying what came back."""
     array = expect_array(value, what=what, hint=hint)
@@ -116,3 +97,4 @@ def decode(decoder: Handle, z: np.ndarray, *, data_dim: int = DATA_DIM,
     """The decoder's output for ``z`` (predict_on_batch), shape (len(z), data_dim), or fail."""
     return read_array(decoder.predict_on_batch(np.asarray(z, dtype=np.float32)), (len(z), data_dim),
                       what=f"decoder.predict_on_batch(z) for z of shape {np.shape(z)}", hint=hint)
+
