@@ -37,6 +37,8 @@ def run_checks(*, grader_dir: Path, submission_file: Path, seed: int, include_hi
                             record_to=Path(os.environ[RECORD_CALLS_VARIABLE]) if os.environ.get(
                                 RECORD_CALLS_VARIABLE) else None)
     submission.spawn()  # the worker imports the candidate's libraries while pytest starts up here
+    if str(grader_dir) not in sys.path:
+        sys.path.insert(0, str(grader_dir))  # helper modules beside the checks import by name
     import pytest
 
     from harness.plugin import GradingPlugin

@@ -15,27 +15,21 @@ come back as handles; their outputs and weights come back as arrays.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-
-from critic_tasks import (  # noqa: E402
+from critic_tasks import (
     TRAIN_DEADLINE_SECONDS,
     TRAINING,
     CorridorTask,
     corridor_task,
     read_probabilities,
 )
-from harness.expect import expect_array, expect_finite, expect_shape  # noqa: E402
-from harness.failures import CheckFailed  # noqa: E402
-from harness.proxy import Handle  # noqa: E402
+from harness.expect import expect_array, expect_finite, expect_shape
+from harness.failures import CheckFailed
+from harness.proxy import Handle
 
 
 @dataclass

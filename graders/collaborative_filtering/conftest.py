@@ -7,17 +7,11 @@ check that needs it shares the one trained here.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-
-from cf_data import Ratings, make_ratings, read_rating, read_recommendations  # noqa: E402
+from cf_data import Ratings, make_ratings, read_rating, read_recommendations
 
 TRAIN_DEADLINE_SECONDS = 30
 

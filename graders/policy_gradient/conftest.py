@@ -17,16 +17,10 @@ to see that they rise.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-_HERE = str(Path(__file__).resolve().parent)
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-
-from policy_tasks import (  # noqa: E402
+from policy_tasks import (
     BANDIT_TRAINING,
     CORRIDOR_TRAINING,
     TRAIN_DEADLINE_SECONDS,
