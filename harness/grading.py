@@ -87,8 +87,7 @@ def reconcile(raw: RunOutput, *, exercise: Exercise, include_hidden: bool, seed:
         return RunResult(exercise=exercise.slug, seed=seed, error=reason, output=raw.log,
                          checks=_unrun_checks(exercise, include_hidden, f"not run: {reason}"))
     try:
-        validate_schema(raw.result)
-        result = RunResult.from_json(raw.result)
+        result = RunResult.from_json(raw.result)  # validates against the schema first
     except (InvalidResult, KeyError, ValueError, TypeError) as error:
         return RunResult(exercise=exercise.slug, seed=seed, error=f"the grader's result was rejected: {error}",
                          checks=_unrun_checks(exercise, include_hidden, "not run: the result was rejected"))

@@ -17,7 +17,6 @@ OUTCOME_STYLE = {
     Outcome.TIMEOUT: ("⏱", "red"),
     Outcome.CRASHED: ("☠", "red"),
     Outcome.OUT_OF_MEMORY: ("▲", "red"),
-    Outcome.GRADER_ERROR: ("!", "magenta"),
     Outcome.NOT_RUN: ("-", "dim"),
 }
 CANDIDATE_OUTPUT_LINES = 12

@@ -35,7 +35,6 @@ class Outcome(str, enum.Enum):
     TIMEOUT = "timeout"
     CRASHED = "crashed"
     OUT_OF_MEMORY = "out_of_memory"
-    GRADER_ERROR = "grader_error"
     NOT_RUN = "not_run"
 
     @property
@@ -47,7 +46,6 @@ class Outcome(str, enum.Enum):
             Outcome.TIMEOUT: "timed out",
             Outcome.CRASHED: "did not complete",
             Outcome.OUT_OF_MEMORY: "out of memory",
-            Outcome.GRADER_ERROR: "grader error",
             Outcome.NOT_RUN: "not run",
         }[self]
 

@@ -46,7 +46,7 @@ def _suite(entry: GradebookEntry) -> tuple[ElementTree.Element, int, int]:
         case.set("file", xml_text(check.check_id))
         if check.outcome is Outcome.PASSED:
             continue
-        is_error = result.error is not None and check.outcome in (Outcome.NOT_RUN, Outcome.GRADER_ERROR)
+        is_error = result.error is not None and check.outcome is Outcome.NOT_RUN
         errors += is_error
         failures += not is_error
         detail = check.output or check.outcome.label
