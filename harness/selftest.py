@@ -4,7 +4,7 @@ For each exercise:
 
 - the reference solution must score full marks on every seed (a check that
   fails on some seeds is reported as flaky, with those seeds);
-- the generated skeleton must score 0 without a grading error;
+- the generated skeleton must score 0, every check saying "not implemented";
 - each mutant must fail exactly the checks it names, and pass all others.
 """
 
@@ -19,7 +19,7 @@ from typing import Callable
 from harness.catalogue import Exercise, get_exercise
 from harness.grading import grade_submission
 from harness.mutants import MalformedMutant, exercise_mutants, materialize
-from harness.results import RunResult, Status
+from harness.results import Outcome, RunResult, Status
 
 
 @dataclass
@@ -62,9 +62,13 @@ def check_solution(exercise: Exercise, seeds: list[int], backend: str, progress)
 
 def check_skeleton(exercise: Exercise, seed: int, backend: str) -> SelftestRow:
     result = _grade(exercise.skeleton_dir, exercise, seed, backend)
-    ok = result.score == 0 and result.status is not Status.ERROR
+    other = [_short(check.check_id) for check in result.checks
+             if check.outcome is not Outcome.NOT_IMPLEMENTED or "not implemented yet" not in check.output]
+    ok = result.score == 0 and result.status is not Status.ERROR and not other
     found = f"{result.score:g}/{result.max_score:g}" + (f", error: {result.error}" if result.error else "")
-    return SelftestRow(exercise.slug, "skeleton", "0 points, no error", found, ok,
+    if other:
+        found += f", not 'not implemented': {', '.join(other)}"
+    return SelftestRow(exercise.slug, "skeleton", "0 points, every check 'not implemented'", found, ok,
                        result.durations.get("total_seconds", 0.0))
 
 
