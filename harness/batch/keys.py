@@ -6,6 +6,7 @@ result whose key matches the task's key need not be computed again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -43,9 +44,15 @@ def submission_hash(path: Path) -> str:
     return _digest_files(Path(path), skipped=SKIPPED_NAMES)
 
 
+@functools.cache
+def harness_hash() -> str:
+    """Hash the harness's own code: a fix in the engine changes results as surely as one in a grader."""
+    return _digest_files(Path(harness.__file__).resolve().parent, skipped=GRADER_SKIPPED_NAMES)
+
+
 def grader_hash(exercise: Exercise) -> str:
-    """Hash every file of the exercise's grader, hidden checks included, with the harness version."""
-    digest = hashlib.sha256(f"harness {harness.__version__}\0".encode())
+    """Hash every file of the exercise's grader, hidden checks included, with the harness's code."""
+    digest = hashlib.sha256(f"harness {harness.__version__} {harness_hash()}\0".encode())
     digest.update(_digest_files(exercise.grader_dir, skipped=GRADER_SKIPPED_NAMES).encode())
     return digest.hexdigest()
 
