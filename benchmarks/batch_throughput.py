@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.batch.gradebook import Gradebook  # noqa: E402
-from harness.batch.runner import run_batch  # noqa: E402
-from harness.catalogue import UnknownExercise, get_exercise  # noqa: E402
+from harness.host.batch.gradebook import Gradebook  # noqa: E402
+from harness.host.batch.runner import run_batch  # noqa: E402
+from harness.project import UnknownExercise, get_exercise  # noqa: E402
 
 
 def make_copies(solution: Path, slug: str, copies: int, folder: Path) -> Path:

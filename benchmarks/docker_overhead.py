@@ -20,11 +20,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.backends.base import RunRequest  # noqa: E402
-from harness.backends.docker import DockerBackend  # noqa: E402
-from harness.backends.local import LocalBackend  # noqa: E402
-from harness.catalogue import get_exercise, load_exercise  # noqa: E402
-from harness.staging import stage_submission  # noqa: E402
+from harness.host.backends.base import RunRequest  # noqa: E402
+from harness.host.backends.docker import DockerBackend  # noqa: E402
+from harness.host.backends.local import LocalBackend  # noqa: E402
+from harness.project import get_exercise, load_exercise  # noqa: E402
+from harness.host.staging import stage_submission  # noqa: E402
 
 PILOTS = ("cnn", "conv_layer", "word2vec")
 TRIVIAL_CHECKS = "import pytest\n\n@pytest.mark.points(1)\ndef test_add(submission):\n    assert submission.add(1, 2) == 3\n"

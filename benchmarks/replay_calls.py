@@ -11,8 +11,8 @@ against.
 import io
 import sys
 
-from harness.protocol import ConnectionClosed, read_message
-from harness.worker import Worker, seed_everything
+from harness.wire.protocol import ConnectionClosed, read_message
+from harness.worker.server import Worker, seed_everything
 
 
 def main(module_file: str, recording: str) -> None:

@@ -4,7 +4,7 @@
 #   sudo image/build-base.sh TARGET_DIR [MIRROR]
 #
 # TARGET_DIR must not exist yet or be empty.  Needs root and debootstrap; reaches
-# only the Debian archive.  harness.image tars TARGET_DIR and `docker import`s it.
+# only the Debian archive.  harness.host.image tars TARGET_DIR and `docker import`s it.
 set -eu
 target=$1
 mirror=${2:-http://deb.debian.org/debian}

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Install the grading packages and the candidate user into the image; harness.image runs this
+# Install the grading packages and the candidate user into the image; harness.host.image runs this
 # in a build container (no network) with the wheel folder at /wheels and this folder at /build.
 set -eu
 python3 -m venv /opt/venv

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.bundle import BundleError, build_kit
-from harness.catalogue import all_exercises
-from harness.mutants import exercise_mutants
-from harness.skeleton import solution_regions
+from harness.authoring.bundle import BundleError, build_kit
+from harness.project import all_exercises
+from harness.authoring.mutants import exercise_mutants
+from harness.authoring.skeleton import solution_regions
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_LINE_LENGTH = 16  # shorter lines ("return model") are too generic to prove a leak
@@ -56,7 +56,7 @@ def test_kit_has_no_solutions_hidden_checks_or_mutants(kit):
     names = {path.name for path in kit.rglob("*")}
     assert not (kit / "solutions").exists()
     assert "test_hidden.py" not in names and "mutants" not in names and "CALIBRATION.md" not in names
-    assert (kit / "exercises").is_dir() and (kit / "harness" / "cli.py").is_file()
+    assert (kit / "exercises").is_dir() and (kit / "harness" / "host" / "cli.py").is_file()
 
 
 def test_no_solution_region_text_appears_anywhere_in_the_kit(kit):
@@ -90,7 +90,7 @@ def test_private_grader_helpers_are_replaced_in_the_kit(kit):
 
 def test_kit_lists_its_exercises_with_public_points_only(kit):
     listing = subprocess.run(
-        [sys.executable, "-c", "from harness.catalogue import all_exercises\n"
+        [sys.executable, "-c", "from harness.project import all_exercises\n"
          "for e in all_exercises(): print(e.slug, e.max_score(include_hidden=True), e.has_hidden_checks)"],
         cwd=kit, env=dict(os.environ, PYTHONPATH=str(kit)), capture_output=True, text=True, check=True,
     ).stdout.split("\n")

@@ -4,7 +4,7 @@ import json
 
 from click.testing import CliRunner
 
-from harness.cli import main
+from harness.host.cli import main
 
 SCENARIOS = __import__("pathlib").Path(__file__).parent / "scenarios"
 

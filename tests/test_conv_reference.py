@@ -13,7 +13,9 @@ import sys
 import numpy as np
 import pytest
 
-from harness.catalogue import PROJECT_ROOT
+from harness.project import Project
+
+PROJECT_ROOT = Project.current().root
 
 GRADER_DIR = PROJECT_ROOT / "graders" / "conv_layer"
 SOLUTION_DIR = PROJECT_ROOT / "solutions" / "conv_layer"

@@ -7,8 +7,10 @@ sample.
 
 import pytest
 
-from harness.catalogue import PROJECT_ROOT, all_exercises
-from harness.selftest import selftest
+from harness.project import Project, all_exercises
+
+PROJECT_ROOT = Project.current().root
+from harness.authoring.selftest import selftest
 
 EXERCISES = [exercise.slug for exercise in all_exercises()]
 CI_SEEDS = [0, 1]

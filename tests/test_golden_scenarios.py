@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.grading import grade_submission
+from harness.host.grading import grade_submission
 
 SCENARIOS = sorted(path for path in (Path(__file__).parent / "scenarios").iterdir() if path.is_dir())
 

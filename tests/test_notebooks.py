@@ -5,8 +5,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from harness.grading import grade_submission
-from harness.notebooks import make_notebook
+from harness.host.grading import grade_submission
+from harness.authoring.notebooks import make_notebook
 
 SOLUTION = (Path(__file__).parent / "scenarios" / "scores_full_marks" / "probe.py").read_text()
 

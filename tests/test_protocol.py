@@ -5,7 +5,7 @@ import io
 import numpy as np
 import pytest
 
-from harness.protocol import Encoder, HandleRef, ProtocolError, decode, read_message, write_message
+from harness.wire.protocol import Encoder, HandleRef, ProtocolError, decode, read_message, write_message
 
 
 def round_trip(value, cap=1 << 20):

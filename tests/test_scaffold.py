@@ -2,8 +2,8 @@
 
 from click.testing import CliRunner
 
-from harness.cli import main
-from harness.selftest import selftest
+from harness.host.cli import main
+from harness.authoring.selftest import selftest
 
 
 def test_new_exercise_passes_selftest(tmp_path, monkeypatch):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.skeleton import MalformedSolution, exercise_title, make_skeleton, render_notebook
+from harness.authoring.skeleton import MalformedSolution, exercise_title, make_skeleton, render_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -44,15 +44,15 @@ SOLUTIONS = sorted((ROOT / "solutions").glob("*/*.py"))
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda path: path.parent.name)
 def test_committed_skeleton_matches_its_solution(solution):
     skeleton = ROOT / "exercises" / solution.parent.name / solution.name
-    assert skeleton.exists(), f"{skeleton} is missing: run python -m harness.skeleton"
+    assert skeleton.exists(), f"{skeleton} is missing: run python -m harness.authoring.skeleton"
     assert skeleton.read_text() == make_skeleton(solution.read_text()), (
-        f"{skeleton} has drifted from {solution}: run python -m harness.skeleton")
+        f"{skeleton} has drifted from {solution}: run python -m harness.authoring.skeleton")
 
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda path: path.parent.name)
 def test_committed_notebook_matches_its_skeleton(solution):
     notebook = ROOT / "exercises" / solution.parent.name / solution.with_suffix(".ipynb").name
-    assert notebook.exists(), f"{notebook} is missing: run python -m harness.skeleton"
+    assert notebook.exists(), f"{notebook} is missing: run python -m harness.authoring.skeleton"
     expected = render_notebook(make_skeleton(solution.read_text()), title=exercise_title(ROOT, solution.parent.name),
                                module=solution.name)
-    assert notebook.read_text() == expected, f"{notebook} has drifted: run python -m harness.skeleton"
+    assert notebook.read_text() == expected, f"{notebook} has drifted: run python -m harness.authoring.skeleton"

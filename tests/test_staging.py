@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from harness.staging import MissingSubmissionFile, UnsafeSubmission, stage_submission
+from harness.host.staging import MissingSubmissionFile, UnsafeSubmission, stage_submission
 
 
 def test_copies_the_folder_and_hashes_the_module(tmp_path):
@@ -43,7 +43,7 @@ def test_missing_module_names_what_is_there(tmp_path):
 
 
 def test_too_many_files_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr("harness.staging.MAX_SUBMISSION_FILES", 3)
+    monkeypatch.setattr("harness.host.staging.MAX_SUBMISSION_FILES", 3)
     source = tmp_path / "cnn"
     source.mkdir()
     for index in range(5):

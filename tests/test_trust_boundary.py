@@ -6,16 +6,18 @@ import sys
 
 import pytest
 
-from harness.backends.base import RunOutput
-from harness.catalogue import get_exercise
-from harness.grading import reconcile
-from harness.runner import run_checks
+from harness.grader.runner import run_checks
+from harness.host.backends.base import RunOutput
+from harness.host.grading import reconcile
+from harness.project import get_exercise
+from harness.wire.results import RESULT_FORMAT_VERSION
+from harness.wire.spec import RunSpec, new_salt
 
 SPY = '''
 import json, os, sys
 with open({marker!r}, "w") as handle:
     json.dump({{"pid": os.getpid(), "pytest_loaded": "_pytest" in sys.modules,
-               "harness_plugin_loaded": "harness.plugin" in sys.modules}}, handle)
+               "harness_plugin_loaded": "harness.grader.plugin" in sys.modules}}, handle)
 
 def add(a, b):
     return a + b
@@ -26,7 +28,9 @@ def test_grader_process_never_imports_the_candidate_module(tmp_path, probe_grade
     marker = tmp_path / "imported_by.json"
     module = tmp_path / "probe.py"
     module.write_text(SPY.format(marker=str(marker)))
-    result = run_checks(grader_dir=probe_graders / "probe", submission_file=module, seed=0, include_hidden=False)
+    spec = RunSpec(grader_dir=str(probe_graders / "probe"), submission_file=str(module), seed=0,
+                   data_secret=new_salt(), include_hidden=False, results_file=str(tmp_path / "result.json"))
+    result = run_checks(spec=spec)
     assert result.checks[0].outcome.value == "passed"
     importer = json.loads(marker.read_text())
     assert importer["pid"] != os.getpid()
@@ -40,7 +44,7 @@ def _result(probe_graders, **changes):
     tests = [{"name": spec.name, "check_id": spec.check_id, "score": spec.points, "max_score": spec.points,
               "status": "passed", "outcome": "passed", "output": "", "visibility": "visible"}
              for spec in exercise.checks_for(include_hidden=False)]
-    data = {"version": 1, "status": "pass", "score": 5, "max_score": 5, "execution_time": 1, "output": "",
+    data = {"version": RESULT_FORMAT_VERSION, "status": "pass", "score": 5, "max_score": 5, "execution_time": 1, "output": "",
             "tests": tests, "exercise": "probe", "seed": 0, "submission": {}, "backend": "", "durations": {},
             "versions": {}}
     data.update(changes)

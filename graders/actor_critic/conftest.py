@@ -27,9 +27,9 @@ from critic_tasks import (
     corridor_task,
     read_probabilities,
 )
-from harness.expect import expect_array, expect_finite, expect_shape
-from harness.failures import CheckFailed
-from harness.proxy import Handle
+from harness.checks import expect_array, expect_finite, expect_shape
+from harness.checks import CheckFailed
+from harness.checks import Handle
 
 
 @dataclass
@@ -44,9 +44,9 @@ class Trained:
 
 
 @pytest.fixture(scope="session")
-def corridor(seed) -> CorridorTask:
+def corridor(data_seed) -> CorridorTask:
     """The run's corridor."""
-    return corridor_task(seed)
+    return corridor_task(data_seed)
 
 
 @pytest.fixture(scope="session")

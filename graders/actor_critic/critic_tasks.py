@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.expect import expect_array, expect_finite, expect_probabilities, expect_shape
-from harness.failures import CheckFailed
-from harness.proxy import Handle
+from harness.checks import expect_array, expect_finite, expect_probabilities, expect_shape, verify_keras_model
+from harness.checks import CheckFailed
+from harness.checks import Handle
 
 TRAIN_DEADLINE_SECONDS = 60
 
@@ -118,13 +118,9 @@ def entropies(probabilities: np.ndarray) -> np.ndarray:
     return -np.sum(probabilities * np.log(safe), axis=-1)
 
 
-def weights_of(submission, model, *, what: str) -> list[np.ndarray]:
-    """The model's weights as float64 arrays (read in the worker by the keras_weights inspector)."""
-    found = submission.inspect("keras_weights", model)
-    if not isinstance(found, list) or not found:
-        raise CheckFailed(f"{what} has no weights to read; build_actor and build_critic should return keras.Model "
-                          "objects made of Dense layers.")
-    return [expect_array(weight, what=f"a weight of {what}").astype(np.float64) for weight in found]
+def weights_of(submission, model, *, what: str, rng: np.random.Generator) -> list[np.ndarray]:
+    """The model's weights as float64 arrays, verified: the model rebuilt from them computes what the candidate's does."""
+    return verify_keras_model(submission, model, rng=rng, what=what).weights()
 
 
 def largest_difference(first: list[np.ndarray], second: list[np.ndarray]) -> float:
@@ -165,11 +161,11 @@ def step_call(batch: Batch, gamma: float, entropy_coefficient: float) -> str:
             f"gamma={gamma}, entropy_coefficient={entropy_coefficient})")
 
 
-def copy_weights(submission, source, target, *, what: str, scale: float = 1.0,
-                 rng: np.random.Generator | None = None, noise: float = 0.0) -> None:
+def copy_weights(submission, source, target, *, what: str, rng: np.random.Generator, scale: float = 1.0,
+                 noise: float = 0.0) -> None:
     """Give ``target`` the weights of ``source`` (same architecture), optionally scaled and perturbed."""
-    weights = weights_of(submission, source, what=what)
-    if rng is not None and noise:
+    weights = weights_of(submission, source, what=what, rng=rng)
+    if noise:
         weights = [scale * weight + rng.normal(0.0, noise, size=weight.shape) for weight in weights]
     elif scale != 1.0:
         weights = [scale * weight for weight in weights]

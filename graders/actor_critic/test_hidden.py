@@ -17,8 +17,8 @@ from critic_tasks import (
     step_call,
     weights_of,
 )
-from harness.expect import expect_at_least, expect_at_most
-from harness.failures import CheckFailed
+from harness.checks import expect_at_least, expect_at_most
+from harness.checks import CheckFailed
 
 # test_critic_target_is_constant: two equal critics, stepped on batches whose next states differ but whose TD
 # targets are equal (the rewards make up the difference), must end equal.  The reference's largest difference is
@@ -38,10 +38,10 @@ def test_critic_target_is_constant(submission, rng, measure):
     """The critic moves V(s) towards a fixed TD target: no gradient flows through V(s')."""
     state_dim, num_actions, gamma = 4, 2, GAMMA
     first_critic, second_critic = submission.build_critic(state_dim), submission.build_critic(state_dim)
-    copy_weights(submission, first_critic, second_critic, what="the critic")
+    copy_weights(submission, first_critic, second_critic, what="the critic", rng=rng)
     first_actor, second_actor = submission.build_actor(state_dim, num_actions), submission.build_actor(state_dim,
                                                                                                        num_actions)
-    copy_weights(submission, first_actor, second_actor, what="the actor")
+    copy_weights(submission, first_actor, second_actor, what="the actor", rng=rng)
     size = 12
     states = rng.normal(size=(size, state_dim)).astype(np.float32)
     actions = rng.integers(num_actions, size=size)
@@ -54,17 +54,17 @@ def test_critic_target_is_constant(submission, rng, measure):
     batches = (Batch(states, actions, rewards.astype(np.float32), first_next, dones),
                Batch(states, actions, (rewards + gamma * (first_values - second_values)).astype(np.float32),
                      second_next, dones))
-    before = weights_of(submission, first_critic, what="the critic")
+    before = weights_of(submission, first_critic, what="the critic", rng=rng)
     for actor, critic, batch in ((first_actor, first_critic, batches[0]), (second_actor, second_critic, batches[1])):
         read_step(submission.train_step(actor, critic, submission.make_optimizer(0.1, "sgd"),
                                         submission.make_optimizer(0.1, "sgd"), *batch.arguments(), gamma, 0.0),
                   what=step_call(batch, gamma, 0.0))
-    after_first = weights_of(submission, first_critic, what="the first critic")
+    after_first = weights_of(submission, first_critic, what="the first critic", rng=rng)
     if largest_difference(before, after_first) < 1e-6:
         raise CheckFailed("train_step did not change the critic's weights. Look at how it applies the critic's "
                           "gradients with critic_optimizer.")
     difference = measure("critic weight difference",
-                         largest_difference(after_first, weights_of(submission, second_critic, what="the critic")))
+                         largest_difference(after_first, weights_of(submission, second_critic, what="the critic", rng=rng)))
     expect_at_most(
         difference, SAME_WEIGHTS_TOLERANCE,
         metric=("the largest difference between two critics that started equal and took one train_step on batches "

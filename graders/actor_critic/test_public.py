@@ -19,8 +19,8 @@ from critic_tasks import (
     step_call,
     weights_of,
 )
-from harness.expect import expect_at_least, expect_at_most, expect_close, expect_type
-from harness.failures import CheckFailed
+from harness.checks import expect_at_least, expect_at_most, expect_close, expect_type, verify_keras_model
+from harness.checks import CheckFailed
 
 # (rewards, next_values, dones, gamma, expected TD targets, what the case shows), worked out by hand.
 TD_CASES = [
@@ -96,12 +96,11 @@ def test_networks(submission, rng):
         critic = submission.build_critic(state_dim)
         read_values(critic.predict_on_batch(states), rows=7,
                     what=f"build_critic({state_dim}).predict(states) for 7 states")
-        summary = expect_type(submission.inspect("model_summary", critic), dict, what="the critic's summary")
-        layers = [layer for layer in summary.get("layers", []) if layer.get("class_name") != "InputLayer"]
-        last = layers[-1] if layers else {}
-        if last.get("activation") not in (None, "linear"):
+        activation = verify_keras_model(submission, critic, probe_inputs=states,
+                                        what=f"build_critic({state_dim})").output_activation()
+        if activation not in (None, "linear"):
             raise CheckFailed(f"the last layer of build_critic({state_dim}) has the activation "
-                              f"{last.get('activation')!r}, so it cannot output every value a state may have "
+                              f"{activation!r}, so it cannot output every value a state may have "
                               "(negative, or above 1). Look at the critic's output layer: Dense(1) with no activation.")
 
 
@@ -129,8 +128,8 @@ def test_train_step_reports(submission, rng, measure):
     actor, critic = submission.build_actor(state_dim, num_actions), submission.build_critic(state_dim)
     batch = random_batch(rng, 10, state_dim, num_actions, dones=[0, 1, 0, 0, 1, 0, 0, 1, 0, 0])
     expected = _pre_step_numbers(actor, critic, batch, gamma, entropy_coefficient, num_actions)
-    actor_before = weights_of(submission, actor, what="the actor")
-    critic_before = weights_of(submission, critic, what="the critic")
+    actor_before = weights_of(submission, actor, what="the actor", rng=rng)
+    critic_before = weights_of(submission, critic, what="the critic", rng=rng)
     call = step_call(batch, gamma, entropy_coefficient) + " (3 actions, 3 of the 10 transitions with done = 1)"
     found = read_step(submission.train_step(actor, critic, submission.make_optimizer(0.05, "sgd"),
                                             submission.make_optimizer(0.05, "sgd"), *batch.arguments(), gamma,
@@ -152,7 +151,7 @@ def test_train_step_reports(submission, rng, measure):
                               f"{want:.6g}. Look at {hint}.")
     measure("max abs difference of the three numbers", worst)
     for name, model, before in (("actor", actor, actor_before), ("critic", critic, critic_before)):
-        change = largest_difference(before, weights_of(submission, model, what=f"the {name}"))
+        change = largest_difference(before, weights_of(submission, model, what=f"the {name}", rng=rng))
         if change < 1e-7:
             raise CheckFailed(f"{call} did not change the {name}'s weights. Look at how train_step applies the "
                               f"{name}'s gradients with the {name}'s optimizer.")
@@ -163,7 +162,7 @@ def test_critic_update_ignores_actor(submission, rng, measure):
     """No actor gradient reaches the critic: two equal critics stepped with different actors end equal."""
     state_dim, num_actions, gamma, entropy_coefficient = 4, 3, GAMMA, 0.1
     first_critic, second_critic = submission.build_critic(state_dim), submission.build_critic(state_dim)
-    copy_weights(submission, first_critic, second_critic, what="the critic")
+    copy_weights(submission, first_critic, second_critic, what="the critic", rng=rng)
     first_actor, second_actor = submission.build_actor(state_dim, num_actions), submission.build_actor(state_dim,
                                                                                                        num_actions)
     copy_weights(submission, first_actor, second_actor, what="the actor", scale=2.0, rng=rng, noise=0.5)
@@ -171,13 +170,13 @@ def test_critic_update_ignores_actor(submission, rng, measure):
     second = random_batch(rng, 12, state_dim, num_actions)
     second.states, second.rewards, second.next_states, second.dones = (first.states, first.rewards,
                                                                        first.next_states, first.dones)
-    before = weights_of(submission, first_critic, what="the critic")
+    before = weights_of(submission, first_critic, what="the critic", rng=rng)
     for actor, critic, batch in ((first_actor, first_critic, first), (second_actor, second_critic, second)):
         read_step(submission.train_step(actor, critic, submission.make_optimizer(0.1, "sgd"),
                                         submission.make_optimizer(0.1, "sgd"), *batch.arguments(), gamma,
                                         entropy_coefficient), what=step_call(batch, gamma, entropy_coefficient))
-    after_first = weights_of(submission, first_critic, what="the first critic")
-    after_second = weights_of(submission, second_critic, what="the second critic")
+    after_first = weights_of(submission, first_critic, what="the first critic", rng=rng)
+    after_second = weights_of(submission, second_critic, what="the second critic", rng=rng)
     if largest_difference(before, after_first) < 1e-6:
         raise CheckFailed(f"{step_call(first, gamma, entropy_coefficient)} did not change the critic's weights. "
                           "Look at how train_step applies the critic's gradients with critic_optimizer.")

@@ -101,9 +101,9 @@ def task() -> ImageTask:
 
 
 @pytest.fixture(scope="session")
-def training_images(seed) -> tuple[np.ndarray, np.ndarray]:
+def training_images(secret) -> tuple[np.ndarray, np.ndarray]:
     """The run's training images and labels (sent to the worker)."""
-    return make_images(np.random.default_rng([seed, 1]), TRAIN_IMAGES)
+    return make_images(secret.rng("training images"), TRAIN_IMAGES)
 
 
 @pytest.fixture(scope="session")

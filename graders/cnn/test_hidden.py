@@ -7,9 +7,9 @@ import math
 import numpy as np
 import pytest
 
-from harness.expect import expect_at_least, expect_shape
-from harness.failures import CheckFailed, NotImplementedYet, RaisedInSubmission
-from harness.proxy import Handle
+from harness.checks import expect_at_least, expect_shape
+from harness.checks import CheckFailed, NotImplementedYet, RaisedInSubmission
+from harness.checks import Handle
 
 HELD_OUT_IMAGES = 400
 # Calibration (CALIBRATION.md, 20 seeds): the reference reaches 0.965-1.0 on 400 fresh images (median

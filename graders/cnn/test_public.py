@@ -7,22 +7,21 @@ import math
 import numpy as np
 import pytest
 
-from harness.expect import expect_loss_decreases, expect_probabilities, expect_shape, expect_type
-from harness.failures import CheckFailed
+from harness.checks import (
+    expect_loss_decreases,
+    expect_probabilities,
+    expect_shape,
+    expect_type,
+    verify_compiled_loss,
+    verify_keras_model,
+)
+from harness.checks import CheckFailed
 
 CONVOLUTION_LAYERS = ("Conv2D", "SeparableConv2D", "DepthwiseConv2D")
 # Calibration (CALIBRATION.md, 20 seeds): the reference's loss falls by 0.976-0.999 from the first to the
 # last epoch; a CNN like the seed questions' with Adam's default learning rate by 0.73-0.85; a model that
 # learns nothing stays near ln(4) = 1.39 (drop ~0). 30% leaves a wide margin for slower correct set-ups.
 MIN_RELATIVE_LOSS_DROP = 0.3
-
-
-def _layer_classes(summary) -> list[str]:
-    summary = expect_type(summary, dict, what="the model summary")
-    layers = summary.get("layers")
-    if not isinstance(layers, list):
-        raise CheckFailed("the model has no list of layers; build_model should return a keras.Model.")
-    return [str(layer.get("class_name")) for layer in layers if isinstance(layer, dict)]
 
 
 def _as_list(values) -> list | None:
@@ -58,9 +57,11 @@ def test_probabilities(fresh_model, task, rng, measure):
 
 
 @pytest.mark.points(2)
-def test_conv_and_pooling(submission, fresh_model):
+def test_conv_and_pooling(submission, fresh_model, task, rng):
     """The model has a Conv2D layer, a pooling layer and a Dense layer."""
-    classes = _layer_classes(submission.inspect("model_summary", fresh_model))
+    x, _ = task.images(rng, 8)
+    classes = verify_keras_model(submission, fresh_model, probe_inputs=x,
+                                 what=f"build_model({task.input_shape}, {task.num_classes})").layer_classes()
     missing = []
     if not any(name in CONVOLUTION_LAYERS for name in classes):
         missing.append("a convolution layer (keras.layers.Conv2D)")
@@ -74,13 +75,12 @@ def test_conv_and_pooling(submission, fresh_model):
 
 
 @pytest.mark.points(1)
-def test_compiled(submission, fresh_model):
+def test_compiled(submission, fresh_model, task, rng):
     """build_model returns a compiled model (optimizer and loss set)."""
-    summary = expect_type(submission.inspect("model_summary", fresh_model), dict, what="the model summary")
-    if not summary.get("compiled") or not summary.get("loss"):
-        raise CheckFailed("the model returned by build_model should be compiled with an optimizer and a loss "
-                          "(found: " + ("compiled without a loss" if summary.get("compiled") else "not compiled")
-                          + "). Look at model.compile(...) at the end of build_model.")
+    x, labels = task.images(rng, 16)
+    what = f"build_model({task.input_shape}, {task.num_classes})"
+    verified = verify_keras_model(submission, fresh_model, probe_inputs=x, what=what)
+    verify_compiled_loss(verified, fresh_model, x, labels, what=what)
 
 
 @pytest.mark.points(1)

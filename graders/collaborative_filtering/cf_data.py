@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from harness.failures import CheckFailed
-from harness.proxy import Handle
+from harness.checks import CheckFailed
+from harness.checks import Handle
 
 RATING_SCALE = (1, 5)
 USERS = (60, 121)            # drawn from [60, 121)

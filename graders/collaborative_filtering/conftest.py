@@ -17,9 +17,9 @@ TRAIN_DEADLINE_SECONDS = 30
 
 
 @pytest.fixture(scope="session")
-def ratings(seed) -> Ratings:
+def ratings(data_seed) -> Ratings:
     """The run's synthetic ratings (training rows, held-out ratings and true scores)."""
-    return make_ratings(seed)
+    return make_ratings(data_seed)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from harness.failures import CheckFailed
+from harness.checks import CheckFailed
 
 TOP_N = 10
 

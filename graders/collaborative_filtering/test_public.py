@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from cf_data import outside_scale, unknown_name
-from harness.expect import expect_at_least, expect_at_most, expect_finite
-from harness.failures import CheckFailed
+from harness.checks import expect_at_least, expect_at_most, expect_finite
+from harness.checks import CheckFailed
 
 TOP_N = 10
 RECOMMENDED_USERS = 20
@@ -35,18 +35,18 @@ RMSE_RATIO_THRESHOLD = 0.82
 GOOD_ITEMS_THRESHOLD = 0.6
 
 
-def recommended_users(ratings, seed: int) -> list[str]:
+def recommended_users(ratings, rng: np.random.Generator) -> list[str]:
     """The users whose top-n lists the checks look at: the 5 heaviest raters, then 15 others drawn from the seed."""
     heaviest = sorted(ratings.users, key=lambda user: (-len(ratings.rated[user]), user))[:5]
     others = [user for user in ratings.users if user not in heaviest]
-    drawn = np.random.default_rng([seed, 27]).choice(len(others), size=RECOMMENDED_USERS - 5, replace=False)
+    drawn = rng.choice(len(others), size=RECOMMENDED_USERS - 5, replace=False)
     return heaviest + [others[index] for index in sorted(drawn)]
 
 
 @pytest.fixture(scope="module")
-def recommendations(recommend, algorithm, ratings, seed) -> dict[str, list[tuple[str, float]]]:
+def recommendations(recommend, algorithm, ratings, secret) -> dict[str, list[tuple[str, float]]]:
     """The candidate's top-10 list for each of 20 users."""
-    return {user: recommend(algorithm, user, TOP_N) for user in recommended_users(ratings, seed)}
+    return {user: recommend(algorithm, user, TOP_N) for user in recommended_users(ratings, secret.rng("recommended users"))}
 
 
 @pytest.mark.points(2)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 import conv_reference as reference
-from harness.expect import expect_array, expect_close
-from harness.failures import CheckFailed
+from harness.checks import expect_array, expect_close
+from harness.checks import CheckFailed
 
 # (input size, kernel size, stride, padding) -> output size, as tf.nn.conv2d computes it;
 # tests/test_conv_reference.py proves every row against TensorFlow.

@@ -9,8 +9,8 @@ import pytest
 
 import conv_reference as reference
 from conv_cases import Case, check_backward, log10_error, random_case, unpack_gradients
-from harness.expect import expect_at_most, expect_shape
-from harness.failures import CheckFailed
+from harness.checks import expect_at_most, expect_shape
+from harness.checks import CheckFailed
 
 # The loss sum(r * conv2d_forward(x, w, b)) is linear in each of x, w and b, so central
 # differences have no truncation error; only float64 rounding is left: the reference solution's

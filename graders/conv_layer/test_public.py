@@ -9,8 +9,8 @@ import pytest
 
 import conv_reference as reference
 from conv_cases import HAND_CASES, check_backward, expect_matches, log10_error, random_case, unpack_gradients
-from harness.expect import expect_array, expect_raises_in_submission, expect_shape
-from harness.failures import CheckFailed
+from harness.checks import expect_array, expect_raises_in_submission, expect_shape
+from harness.checks import CheckFailed
 
 SIZE_HINT = "conv2d_output_size: ceil(input / stride) for SAME, floor((input - kernel) / stride) + 1 for VALID"
 

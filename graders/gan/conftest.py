@@ -19,7 +19,7 @@ import pytest
 
 from gan_reference import (DATA_DIM, JUDGE_SAMPLES, LATENT_DIM, TRAIN_DEADLINE_SECONDS, TRAIN_POINTS, TRAINING, Target,
                            make_target, model_outputs)
-from harness.proxy import Handle
+from harness.checks import Handle
 
 
 @dataclass
@@ -35,26 +35,26 @@ class TrainedGan:
 
 
 @pytest.fixture(scope="session")
-def target(seed) -> Target:
+def target(data_seed) -> Target:
     """The run's target distribution."""
-    return make_target(seed)
+    return make_target(data_seed)
 
 
 @pytest.fixture(scope="session")
-def training_data(target, seed) -> np.ndarray:
+def training_data(target, secret) -> np.ndarray:
     """The 2,000 target points sent to train_gan."""
-    return target.sample(np.random.default_rng([seed, 2]), TRAIN_POINTS)
+    return target.sample(secret.rng("training points"), TRAIN_POINTS)
 
 
 @pytest.fixture(scope="session")
-def trained(submission, training_data, seed) -> TrainedGan:
+def trained(submission, training_data, secret, worker_seed) -> TrainedGan:
     """Build both networks and train them once per run with train_gan (the checks that need it share it)."""
     generator = submission.build_generator(LATENT_DIM, DATA_DIM)
     discriminator = submission.build_discriminator(DATA_DIM)
-    judge_noise = np.random.default_rng([seed, 3]).standard_normal((JUDGE_SAMPLES, LATENT_DIM)).astype(np.float32)
+    judge_noise = secret.rng("judge noise").standard_normal((JUDGE_SAMPLES, LATENT_DIM)).astype(np.float32)
     initial_samples = model_outputs(generator, judge_noise, what="the untrained generator's predict_on_batch(noise)",
                                     columns=DATA_DIM, hint="build_generator")
     started = time.perf_counter()
     history = submission.with_deadline(TRAIN_DEADLINE_SECONDS).train_gan(
-        generator, discriminator, training_data, LATENT_DIM, **TRAINING, seed=seed)
+        generator, discriminator, training_data, LATENT_DIM, **TRAINING, seed=worker_seed)
     return TrainedGan(generator, discriminator, history, time.perf_counter() - started, initial_samples, judge_noise)

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from harness.expect import expect_array
-from harness.failures import CheckFailed
-from harness.proxy import Handle
+from harness.checks import expect_array, verify_keras_model
+from harness.checks import CheckFailed
+from harness.checks import Handle
 
 LATENT_DIM = 4
 DATA_DIM = 2
@@ -88,12 +88,9 @@ def model_outputs(model: Handle, x: np.ndarray, *, what: str, columns: int, hint
     return value.astype(np.float64)
 
 
-def weights_of(submission, model: Handle, *, what: str) -> list[np.ndarray]:
-    """A Keras model's weights as arrays (read in the worker by a trusted inspector)."""
-    weights = submission.inspect("keras_weights", model)
-    if not isinstance(weights, list) or not all(isinstance(weight, np.ndarray) for weight in weights):
-        raise CheckFailed(f"the weights of {what} could not be read; it should be a keras.Model.")
-    return weights
+def weights_of(submission, model: Handle, *, what: str, rng: np.random.Generator) -> list[np.ndarray]:
+    """A Keras model's weights as arrays, verified: the model rebuilt from them computes what the candidate's does."""
+    return verify_keras_model(submission, model, rng=rng, what=what).weights()
 
 
 def largest_change(before: list[np.ndarray], after: list[np.ndarray]) -> float:

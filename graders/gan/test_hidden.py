@@ -14,8 +14,8 @@ from gan_reference import (
     generator_loss_reference,
     model_outputs,
 )
-from harness.expect import expect_at_least, expect_at_most, expect_scalar, expect_type
-from harness.failures import CheckFailed
+from harness.checks import expect_at_least, expect_at_most, expect_scalar, expect_type
+from harness.checks import CheckFailed
 
 DISCRIMINATOR_STEPS = 60
 GENERATOR_STEPS = 30
@@ -124,12 +124,12 @@ def test_generator_fools_discriminator(submission, target, rng, measure):
 
 
 @pytest.mark.points(1)
-def test_train_gan_honours_arguments(submission, target, seed, rng):
+def test_train_gan_honours_arguments(submission, target, worker_seed, rng):
     """train_gan honours steps, discriminator_steps and seed (4 steps of 3 + 1 updates; two seeds)."""
     data = target.sample(rng, 200)
     arguments = {"steps": 4, "batch_size": 16, "discriminator_steps": 3, "learning_rate": 1e-3}
     histories = []
-    for run_seed in (seed, seed + 1):
+    for run_seed in (worker_seed, worker_seed + 1):
         generator = submission.build_generator(LATENT_DIM, DATA_DIM)
         discriminator = submission.build_discriminator(DATA_DIM)
         call = f"train_gan(..., steps=4, batch_size=16, discriminator_steps=3, seed={run_seed})"
@@ -147,5 +147,5 @@ def test_train_gan_honours_arguments(submission, target, seed, rng):
         histories.append(np.array(history["discriminator_loss"] + history["generator_loss"], dtype=np.float64))
     if np.array_equal(histories[0], histories[1]):
         raise CheckFailed(
-            f"train_gan with seed={seed} and seed={seed + 1} (same data, same initial networks) recorded exactly the "
+            f"train_gan with seed={worker_seed} and seed={worker_seed + 1} (same data, same initial networks) recorded exactly the "
             "same losses, so seed has no effect. Draw the batches and the noise from np.random.default_rng(seed).")

@@ -19,8 +19,8 @@ from gan_reference import (
     weights_of,
 )
 
-from harness.expect import expect_at_most, expect_finite, expect_scalar, expect_type
-from harness.failures import CheckFailed
+from harness.checks import expect_at_most, expect_finite, expect_scalar, expect_type
+from harness.checks import CheckFailed
 
 # A loss returned by a step or a loss function is compared with the grader's float64 cross-entropy of the
 # same logits.  float32 arithmetic is off by about 1e-7 relative (CALIBRATION.md: at most 1.3e-7 on 20 seeds);
@@ -153,8 +153,8 @@ def test_discriminator_step(submission, target, rng, measure):
     fake_logits = model_outputs(discriminator, fakes.astype(np.float32), columns=1,
                                 what="discriminator.predict_on_batch(generator(noise))", hint="build_discriminator")
     expected = discriminator_loss_reference(real_logits, fake_logits)
-    generator_before = weights_of(submission, generator, what="the generator")
-    discriminator_before = weights_of(submission, discriminator, what="the discriminator")
+    generator_before = weights_of(submission, generator, what="the generator", rng=rng)
+    discriminator_before = weights_of(submission, discriminator, what="the discriminator", rng=rng)
 
     what = "discriminator_step(generator, discriminator, optimizer, real_batch, noise)"
     found = expect_scalar(submission.discriminator_step(generator, discriminator, optimizer, real, noise),
@@ -167,14 +167,14 @@ def test_discriminator_step(submission, target, rng, measure):
             "discriminator_step: the fake batch is generator(noise), the discriminator sees the real batch and the "
             "fake batch, and the loss is discriminator_loss(real_logits, fake_logits), taken before the update."
             + _probability_hint(real_logits, fake_logits))
-    generator_change = largest_change(generator_before, weights_of(submission, generator, what="the generator"))
+    generator_change = largest_change(generator_before, weights_of(submission, generator, what="the generator", rng=rng))
     if generator_change != 0.0:
         raise CheckFailed(
             f"discriminator_step changed the generator's weights (largest change {generator_change:.3g}); it must "
             "update the discriminator only. Look at the variables whose gradients you take and apply: "
             "discriminator.trainable_variables only.")
     discriminator_change = largest_change(discriminator_before,
-                                          weights_of(submission, discriminator, what="the discriminator"))
+                                          weights_of(submission, discriminator, what="the discriminator", rng=rng))
     if not discriminator_change > 0.0:
         raise CheckFailed(
             "discriminator_step left the discriminator's weights unchanged; it should make one optimizer step. "
@@ -191,8 +191,8 @@ def test_generator_step(submission, rng, measure):
     fake_logits = model_outputs(discriminator, fakes.astype(np.float32), columns=1,
                                 what="discriminator.predict_on_batch(generator(noise))", hint="build_discriminator")
     expected = generator_loss_reference(fake_logits)
-    generator_before = weights_of(submission, generator, what="the generator")
-    discriminator_before = weights_of(submission, discriminator, what="the discriminator")
+    generator_before = weights_of(submission, generator, what="the generator", rng=rng)
+    discriminator_before = weights_of(submission, discriminator, what="the discriminator", rng=rng)
 
     what = "generator_step(generator, discriminator, optimizer, noise)"
     found = expect_scalar(submission.generator_step(generator, discriminator, optimizer, noise),
@@ -205,13 +205,13 @@ def test_generator_step(submission, rng, measure):
             "generator_loss(discriminator(generator(noise))), taken before the update."
             + _probability_hint(fake_logits))
     discriminator_change = largest_change(discriminator_before,
-                                          weights_of(submission, discriminator, what="the discriminator"))
+                                          weights_of(submission, discriminator, what="the discriminator", rng=rng))
     if discriminator_change != 0.0:
         raise CheckFailed(
             f"generator_step changed the discriminator's weights (largest change {discriminator_change:.3g}); it "
             "must update the generator only. Look at the variables whose gradients you take and apply: "
             "generator.trainable_variables only.")
-    if not largest_change(generator_before, weights_of(submission, generator, what="the generator")) > 0.0:
+    if not largest_change(generator_before, weights_of(submission, generator, what="the generator", rng=rng)) > 0.0:
         raise CheckFailed(
             "generator_step left the generator's weights unchanged; it should make one optimizer step. Look at "
             "tape.gradient(loss, generator.trainable_variables): the generator must run inside the tape, or "
@@ -245,7 +245,7 @@ def test_history(trained, measure):
 
 
 @pytest.mark.points(3)
-def test_samples_approach_target(trained, target, seed, rng, measure):
+def test_samples_approach_target(trained, target, rng, measure):
     """After train_gan, the generator's samples are close to the target distribution (energy distance)."""
     samples = model_outputs(trained.generator, trained.judge_noise, columns=DATA_DIM,
                             what="the trained generator's predict_on_batch(noise)",

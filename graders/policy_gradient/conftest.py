@@ -35,9 +35,9 @@ from policy_tasks import (
 
 
 @pytest.fixture(scope="session")
-def bandit(seed) -> BanditTask:
+def bandit(data_seed) -> BanditTask:
     """The run's bandit: the arms' probabilities stay here; the worker's Bandit draws the rewards."""
-    return bandit_task(seed)
+    return bandit_task(data_seed)
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +51,9 @@ def bandit_training(submission, bandit) -> Training:
 
 
 @pytest.fixture(scope="session")
-def corridors(seed) -> list[CorridorTask]:
+def corridors(data_seed) -> list[CorridorTask]:
     """The run's corridors."""
-    return corridor_tasks(seed)
+    return corridor_tasks(data_seed)
 
 
 @pytest.fixture(scope="session")

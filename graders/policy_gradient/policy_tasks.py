@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness.expect import expect_array, expect_finite, expect_shape
-from harness.failures import CheckFailed
-from harness.proxy import Handle
+from harness.checks import expect_array, expect_finite, expect_shape
+from harness.checks import CheckFailed
+from harness.checks import Handle
 
 TRAIN_DEADLINE_SECONDS = 20
 

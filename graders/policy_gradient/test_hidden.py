@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.expect import expect_array, expect_at_least, expect_at_most, expect_close, expect_shape, expect_type
-from harness.failures import CheckFailed
+from harness.checks import expect_array, expect_at_least, expect_at_most, expect_close, expect_shape, expect_type
+from harness.checks import CheckFailed
 from policy_tasks import policy_probabilities
 
 # test_sampling_follows_the_policy: Pearson's chi-square statistic of the action counts of 3000 pulls against the

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from policy_tasks import policy_probabilities
-from harness.expect import expect_at_least, expect_at_most, expect_close, expect_finite, expect_shape
-from harness.failures import CheckFailed
+from harness.checks import expect_at_least, expect_at_most, expect_close, expect_finite, expect_shape
+from harness.checks import CheckFailed
 
 # (rewards, dones, gamma, expected returns, what the case shows), worked out by hand.
 RETURN_CASES = [

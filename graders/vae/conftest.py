@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.proxy import Handle
+from harness.checks import Handle
 from vae_reference import DATA_DIM, LATENT_DIM, TRAIN_DEADLINE_SECONDS, TRAIN_IMAGES, TRAINING, blob_images
 
 
@@ -30,17 +30,17 @@ class TrainedVae:
 
 
 @pytest.fixture(scope="session")
-def training_images(seed) -> np.ndarray:
+def training_images(secret) -> np.ndarray:
     """The run's 2,000 training images (sent to train_vae)."""
-    return blob_images(np.random.default_rng([seed, 1]), TRAIN_IMAGES)
+    return blob_images(secret.rng("training images"), TRAIN_IMAGES)
 
 
 @pytest.fixture(scope="session")
-def trained(submission, training_images, seed) -> TrainedVae:
+def trained(submission, training_images, worker_seed) -> TrainedVae:
     """Build an encoder and a decoder and train them once per run with train_vae (shared by the checks)."""
     encoder = submission.build_encoder(DATA_DIM, LATENT_DIM)
     decoder = submission.build_decoder(LATENT_DIM, DATA_DIM)
     started = time.perf_counter()
     history = submission.with_deadline(TRAIN_DEADLINE_SECONDS).train_vae(
-        encoder, decoder, training_images, LATENT_DIM, **TRAINING, seed=seed)
+        encoder, decoder, training_images, LATENT_DIM, **TRAINING, seed=worker_seed)
     return TrainedVae(encoder, decoder, history, time.perf_counter() - started)

@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from harness.expect import expect_at_most, expect_type
-from harness.failures import CheckFailed
+from harness.checks import expect_at_most, expect_type
+from harness.checks import CheckFailed
 from vae_reference import DATA_DIM, JUDGE_IMAGES, LATENT_DIM, TRAINED_HINT, blob_images, decode, encode
 
 # test_prior_samples_look_like_data: decode z ~ N(0, I) and measure, for each generated image, the mean squared
@@ -76,11 +76,11 @@ def test_latent_codes_follow_prior(trained, rng, measure):
 
 
 @pytest.mark.points(1)
-def test_train_vae_honours_arguments(submission, seed, rng):
+def test_train_vae_honours_arguments(submission, worker_seed, rng):
     """train_vae honours epochs and seed (3 epochs; two seeds)."""
     data = blob_images(rng, 120)
     losses = []
-    for run_seed in (seed, seed + 1):
+    for run_seed in (worker_seed, worker_seed + 1):
         encoder = submission.build_encoder(DATA_DIM, LATENT_DIM)
         decoder = submission.build_decoder(LATENT_DIM, DATA_DIM)
         call = f"train_vae(..., epochs=3, batch_size=50, seed={run_seed})"
@@ -97,5 +97,5 @@ def test_train_vae_honours_arguments(submission, seed, rng):
         losses.append(np.array(values, dtype=np.float64))
     if np.array_equal(losses[0], losses[1]):
         raise CheckFailed(
-            f"train_vae with seed={seed} and seed={seed + 1} (same data, same initial networks) recorded exactly the "
+            f"train_vae with seed={worker_seed} and seed={worker_seed + 1} (same data, same initial networks) recorded exactly the "
             "same losses, so seed has no effect. Draw the order and epsilon from np.random.default_rng(seed).")

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from harness.expect import expect_at_most, expect_close, expect_loss_decreases, expect_scalar, expect_type
-from harness.failures import CheckFailed
+from harness.checks import expect_at_most, expect_close, expect_loss_decreases, expect_scalar, expect_type
+from harness.checks import CheckFailed
 from vae_reference import (
     DATA_DIM,
     JUDGE_IMAGES,

@@ -16,9 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from harness.expect import expect_array
-from harness.failures import CheckFailed
-from harness.proxy import Handle
+from harness.checks import expect_array
+from harness.checks import CheckFailed
+from harness.checks import Handle
 
 IMAGE_SIZE = 8
 DATA_DIM = IMAGE_SIZE * IMAGE_SIZE

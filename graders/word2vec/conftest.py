@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
-from harness.expect import expect_array
-from harness.failures import CheckFailed
-from harness.proxy import Handle
+from harness.checks import expect_array
+from harness.checks import CheckFailed
+from harness.checks import Handle
 
 VECTOR_SIZE = 32
 TRAINING = {"vector_size": VECTOR_SIZE, "window": 4, "min_count": 1, "epochs": 25}  # + seed=<run seed>
@@ -134,15 +134,15 @@ def read_neighbours(value, *, what: str) -> list[tuple[str, float]]:
 
 
 @pytest.fixture(scope="session")
-def corpus(seed) -> TopicCorpus:
+def corpus(data_seed) -> TopicCorpus:
     """The run's synthetic topic corpus."""
-    return topic_corpus(seed)
+    return topic_corpus(data_seed)
 
 
 @pytest.fixture(scope="session")
-def model(submission, corpus, seed):
+def model(submission, corpus, worker_seed):
     """The candidate's model trained once on the topic corpus (a handle: it stays in the worker)."""
-    return submission.with_deadline(TRAIN_DEADLINE_SECONDS).train_word2vec(corpus.sentences, **TRAINING, seed=seed)
+    return submission.with_deadline(TRAIN_DEADLINE_SECONDS).train_word2vec(corpus.sentences, **TRAINING, seed=worker_seed)
 
 
 @pytest.fixture(scope="session")
@@ -165,22 +165,22 @@ def neighbours(submission, model):
 
 
 @pytest.fixture(scope="session")
-def small_corpus(seed) -> CountedCorpus:
+def small_corpus(data_seed) -> CountedCorpus:
     """A small corpus with words planted exactly min_count times and min_count - 1 times."""
-    return counted_corpus(seed)
+    return counted_corpus(data_seed)
 
 
 @pytest.fixture(scope="session")
-def small_model(submission, small_corpus, seed):
+def small_model(submission, small_corpus, worker_seed):
     """The candidate's model trained on the small corpus with vector_size=12 and min_count=3."""
     return submission.with_deadline(TRAIN_DEADLINE_SECONDS).train_word2vec(
-        small_corpus.sentences, **SMALL_TRAINING, seed=seed)
+        small_corpus.sentences, **SMALL_TRAINING, seed=worker_seed)
 
 
 @pytest.fixture(scope="session")
-def training(seed) -> dict:
+def training(worker_seed) -> dict:
     """The keyword arguments the shared model was trained with (seed included)."""
-    return dict(TRAINING, seed=seed)
+    return dict(TRAINING, seed=worker_seed)
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.expect import expect_raises_in_submission, expect_shape
-from harness.failures import CheckFailed, NotImplementedYet, RaisedInSubmission
+from harness.checks import expect_raises_in_submission, expect_shape
+from harness.checks import CheckFailed, NotImplementedYet, RaisedInSubmission
 
 TOPN = 5
 # Returned similarities are compared with the grader's float64 cosine of the vectors word_vector returns.

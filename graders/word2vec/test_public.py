@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from harness.expect import expect_array, expect_at_least, expect_finite, expect_raises_in_submission, expect_shape
-from harness.failures import CheckFailed
+from harness.checks import expect_array, expect_at_least, expect_finite, expect_raises_in_submission, expect_shape
+from harness.checks import CheckFailed
 
 TOPN = 5
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from harness.notebooks import make_notebook
+from harness.authoring.notebooks import make_notebook
 
 TESTS = Path(__file__).resolve().parent.parent
 SCENARIOS = TESTS / "scenarios"

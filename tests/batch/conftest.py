@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from harness.batch.cli import batch_command
+from harness.host.batch.cli import batch_command
 
 from .batch_cohort import FIXTURE_GRADERS, Cohort, make_cohort
 

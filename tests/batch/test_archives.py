@@ -6,7 +6,7 @@ import zipfile
 
 import pytest
 
-from harness.batch.archives import ArchiveLimits, UnsafeArchive, extract_archive
+from harness.host.batch.archives import ArchiveLimits, UnsafeArchive, extract_archive
 
 from .batch_cohort import FULL, write_zip
 

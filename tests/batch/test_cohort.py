@@ -5,9 +5,9 @@ import sqlite3
 
 from click.testing import CliRunner
 
-from harness.batch.cli import batch_command
-from harness.batch.gradebook import Gradebook
-from harness.results import Outcome, Status
+from harness.host.batch.cli import batch_command
+from harness.host.batch.gradebook import Gradebook
+from harness.wire.results import Outcome, Status
 
 
 def test_the_gradebook_records_the_right_score_for_every_candidate(graded_cohort):

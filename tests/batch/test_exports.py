@@ -7,12 +7,12 @@ import xml.etree.ElementTree as ElementTree
 import pytest
 from click.testing import CliRunner
 
-from harness.batch.cli import export_command
-from harness.batch.exports import export_gradebook, file_name_for
-from harness.batch.gradebook import Gradebook, GradebookEntry
-from harness.batch.junit import junit_xml
-from harness.batch.keys import TaskKey
-from harness.results import CheckResult, Outcome, RunResult
+from harness.host.batch.cli import export_command
+from harness.host.batch.exports import export_gradebook, file_name_for
+from harness.host.batch.gradebook import Gradebook, GradebookEntry
+from harness.host.batch.junit import junit_xml
+from harness.host.batch.keys import TaskKey
+from harness.wire.results import CheckResult, Outcome, RunResult
 
 GRADESCOPE_TOP_LEVEL = {"score": (int, float), "execution_time": (int,), "output": (str,), "tests": (list,)}
 GRADESCOPE_TEST = {"name": (str,), "score": (int, float), "max_score": (int, float), "status": (str,),
@@ -94,7 +94,7 @@ def test_csv_wide_and_long(exported):
                                                  "test_hidden.py::test_add_large"}
     loop_scale = next(row for row in long if row["candidate"] == "infinite_loop" and row["check_id"].endswith("scale"))
     assert (loop_scale["outcome"], loop_scale["score"], loop_scale["max_score"]) == ("timeout", "0", "1")
-    assert "deadline" in loop_scale["message"]
+    assert "CPU seconds" in loop_scale["message"]
 
 
 def test_json_export_holds_every_result(exported):

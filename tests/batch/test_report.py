@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from harness.batch.report import write_report
+from harness.host.batch.report import write_report
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 REQUIRE_BROWSER = os.environ.get("GRADE_REQUIRE_BROWSER") == "1"
@@ -55,7 +55,7 @@ def test_report_pages_hold_the_plots_the_table_and_a_page_per_candidate(report):
     pages = [link for link in parts.links if link.startswith("candidates/")]
     assert len(pages) == len(cohort.expected)
     loop_page = (index.parent / "candidates" / "infinite_loop.html").read_text()
-    assert "deadline" in loop_page and "timed out" in loop_page
+    assert "CPU seconds" in loop_page and "timed out" in loop_page
 
 
 def test_candidate_text_is_escaped(report):

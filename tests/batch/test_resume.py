@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from harness.batch.gradebook import Gradebook
+from harness.host.batch.gradebook import Gradebook
 
 from .batch_cohort import FIXTURE_GRADERS, TESTS
 
@@ -46,7 +46,7 @@ def test_killed_batch_resumes_without_loss_or_double_grading(graded_cohort, tmp_
     (tmp_path / "tmp").mkdir()
     environment = {**os.environ, "GRADE_GRADERS_DIR": str(FIXTURE_GRADERS), "TMPDIR": str(tmp_path / "tmp"),
                    "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "200"}
-    command = [sys.executable, "-m", "harness.batch", "batch", str(submissions), "--gradebook", str(gradebook),
+    command = [sys.executable, "-m", "harness.host.batch", "batch", str(submissions), "--gradebook", str(gradebook),
                "-j", "1", "--backend", "local"]
 
     batch = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=subprocess.DEVNULL,

@@ -3,13 +3,13 @@
 import pytest
 from click.testing import CliRunner
 
-from harness.batch import runner
-from harness.batch.cli import batch_command
-from harness.batch.discovery import find_candidates, locate_exercise, plan_tasks
-from harness.batch.gradebook import Gradebook
-from harness.batch.keys import grader_hash, submission_hash
-from harness.catalogue import get_exercise
-from harness.results import Outcome, Status
+from harness.host.batch import runner
+from harness.host.batch.cli import batch_command
+from harness.host.batch.discovery import find_candidates, locate_exercise, plan_tasks
+from harness.host.batch.gradebook import Gradebook
+from harness.host.batch.keys import grader_hash, submission_hash
+from harness.project import get_exercise
+from harness.wire.results import Outcome, Status
 
 FULL_SOURCE = "def add(a, b):\n    return a + b\n"
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends.base import BackendUnavailable, RunRequest
-from harness.catalogue import load_exercise
+from harness.host.backends.base import BackendUnavailable, RunRequest
+from harness.project import load_exercise
+from harness.wire.spec import new_salt
 
 REQUIRE_VARIABLE = "GRADE_REQUIRE_DOCKER"
 
@@ -32,7 +33,7 @@ def _unavailable(reason: str):
 def docker_backend():
     """The docker backend, or a skip (a failure under GRADE_REQUIRE_DOCKER=1) saying why there is none."""
     try:
-        from harness.backends.docker import DockerBackend
+        from harness.host.backends.docker import DockerBackend
 
         return DockerBackend()
     except (BackendUnavailable, ImportError) as error:
@@ -46,7 +47,7 @@ def no_container_left_behind(request):
     backend = request.node.funcargs.get("docker_backend")
     if backend is None:
         return
-    from harness.backends.docker import RUN_LABEL
+    from harness.host.backends.docker import RUN_LABEL
 
     left = backend.client.containers.list(all=True, filters={"label": RUN_LABEL})
     assert not left, f"containers left behind: {[container.name for container in left]}"
@@ -78,7 +79,7 @@ def write_run(root: Path, *, checks: str, submission: str, hidden_checks: str | 
             (base / name).parent.mkdir(parents=True, exist_ok=True)
             (base / name).write_text(text)
     return RunRequest(exercise=load_exercise(grader), submission_dir=folder, module_file="attack.py",
-                      seed=seed, include_hidden=include_hidden)
+                      seed=seed, include_hidden=include_hidden, data_secret=new_salt())
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends import base
-from harness.backends.docker import DEADLINE_LABEL, OWNER_LABEL, RUN_LABEL, cleanup_stale_containers, stage_run
+from harness.host.backends import base
+from harness.host.backends.docker import DEADLINE_LABEL, OWNER_LABEL, RUN_LABEL, cleanup_stale_containers, stage_run
 
 HANGING_GRADER = '''
     import time
@@ -79,7 +79,7 @@ def test_symlink_out_of_the_submission_never_reaches_a_container(docker_backend,
 
 
 def test_staging_refuses_a_symlink_to_etc_passwd(tmp_path):
-    staging = pytest.importorskip("harness.staging")
+    staging = pytest.importorskip("harness.host.staging")
     source = tmp_path / "handed-in"
     source.mkdir()
     (source / "attack.py").write_text("def alive():\n    return 1\n")
@@ -93,7 +93,7 @@ def test_grader_copy_leaves_out_solutions_mutants_and_hidden_checks(make_run, tm
     request = make_run(
         submission="def alive():\n    return 1\n", checks="", hidden_checks="",
         grader_files={"solution.py": "x", "mutants/wrong.toml": "x", "helpers.py": "x", "data/cases.json": "{}",
-                      "notes/secret.txt": "x"},
+                      "variants/other.toml": "x", "CALIBRATION.md": "x", "kit/helpers.py": "x"},
     )
     for include_hidden, expected in ((False, set()), (True, {"test_hidden.py"})):
         staging = tmp_path / f"staging-{include_hidden}"

@@ -7,7 +7,7 @@ from textwrap import dedent
 
 import pytest
 
-from harness.backends import base
+from harness.host.backends import base
 
 pytestmark = pytest.mark.docker
 

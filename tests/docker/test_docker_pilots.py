@@ -2,8 +2,8 @@
 
 import pytest
 
-from harness.catalogue import get_exercise
-from harness.grading import grade_submission
+from harness.project import get_exercise
+from harness.host.grading import grade_submission
 
 PILOTS = ["cnn", "conv_layer", "word2vec"]
 

@@ -1,0 +1,77 @@
+"""Mutants: deliberately wrong variants of a reference solution, kept as small edits.
+
+A mutant is ``graders/<slug>/mutants/<name>.toml``::
+
+    description = "The last layer has no softmax, so rows are not probabilities"
+    fails = ["test_public.py::test_probabilities"]
+
+    [[replace]]
+    old = 'layers.Dense(num_classes, activation="softmax")'
+    new = "layers.Dense(num_classes)"
+
+Each ``old`` must occur exactly once in the solution, so a mutant breaks loudly
+when the solution changes under it.  ``grade selftest`` grades every mutant and
+requires it to lose exactly the points of the checks in ``fails``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.project import Exercise
+
+
+class MalformedMutant(ValueError):
+    """A mutant file is invalid or no longer applies to the solution."""
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    description: str
+    fails: tuple[str, ...]
+    replacements: tuple[tuple[str, str], ...]
+
+    def apply(self, source: str) -> str:
+        """Return ``source`` with this mutant's edits made."""
+        for old, new in self.replacements:
+            count = source.count(old)
+            if count != 1:
+                raise MalformedMutant(f"mutant {self.name}: {old!r} occurs {count} times in the solution, "
+                                      "not exactly once")
+            source = source.replace(old, new)
+        return source
+
+
+def load_mutant(path: Path) -> Mutant:
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise MalformedMutant(f"{path}: {error}") from None
+    try:
+        replacements = tuple((str(item["old"]), str(item["new"])) for item in data["replace"])
+        fails = tuple(str(check) for check in data["fails"])
+        description = str(data["description"])
+    except (KeyError, TypeError) as error:
+        raise MalformedMutant(f"{path}: needs description, fails and [[replace]] old/new ({error})") from None
+    if not replacements or not fails:
+        raise MalformedMutant(f"{path}: a mutant needs at least one replacement and one failing check")
+    return Mutant(Path(path).stem, description, fails, replacements)
+
+
+def exercise_mutants(exercise: Exercise) -> list[Mutant]:
+    return [load_mutant(path) for path in sorted((exercise.grader_dir / "mutants").glob("*.toml"))]
+
+
+def solution_file(exercise: Exercise) -> Path:
+    return exercise.solution_dir / exercise.module
+
+
+def materialize(exercise: Exercise, mutant: Mutant, destination: Path) -> Path:
+    """Write the mutated solution into ``destination`` and return the folder."""
+    destination.mkdir(parents=True, exist_ok=True)
+    source = solution_file(exercise).read_text(encoding="utf-8")
+    (destination / exercise.module).write_text(mutant.apply(source), encoding="utf-8")
+    return destination

@@ -1,0 +1,43 @@
+"""Make a candidate's notebook from a skeleton module: imports first, then one cell per function or class."""
+
+from __future__ import annotations
+
+import ast
+
+import nbformat
+
+
+def make_notebook(module_source: str, *, title: str, module: str) -> nbformat.NotebookNode:
+    """Build a notebook whose code cells, run top to bottom, define the same module."""
+    tree = ast.parse(module_source)
+    lines = module_source.splitlines()
+    chunks: list[list[str]] = []
+    previous_kind = None
+    for index, node in enumerate(tree.body):
+        start = (node.decorator_list[0].lineno if getattr(node, "decorator_list", None) else node.lineno) - 1
+        end = tree.body[index + 1].lineno - 1 if index + 1 < len(tree.body) else len(lines)
+        if index + 1 < len(tree.body) and getattr(tree.body[index + 1], "decorator_list", None):
+            end = tree.body[index + 1].decorator_list[0].lineno - 1
+        if index == 0:
+            start = 0
+        kind = "definition" if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)) else "other"
+        text = lines[start:end]
+        if kind == "other" and previous_kind == "other" and chunks:
+            chunks[-1].extend(text)
+        else:
+            chunks.append(text)
+        previous_kind = kind
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells.append(nbformat.v4.new_markdown_cell(
+        f"# {title}\n\nFill in every `TODO` below, then grade this notebook with `grade .` from its folder "
+        f"(or `grade {module.removesuffix('.py')}.ipynb`). The statement and the API contract are in README.md."
+    ))
+    for chunk in chunks:
+        text = "\n".join(chunk).strip("\n")
+        if text:
+            notebook.cells.append(nbformat.v4.new_code_cell(text))
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number}"
+    nbformat.validate(notebook)
+    return notebook

@@ -1,0 +1,190 @@
+"""Scaffold a new exercise: solution, grader, mutant and README templates that already pass selftest.
+
+The templates are a small working exercise (standardise the columns of a
+matrix), so that ``grade selftest SLUG`` passes straight away; replace each
+part with the real exercise, keeping selftest green as you go.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from harness.authoring.skeleton import generate
+
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+
+SOLUTION = '''"""{title}: the reference solution. Mark what candidates write with BEGIN/END SOLUTION."""
+
+import numpy as np
+
+
+def standardize(x):
+    """Return x with each column shifted to mean 0 and scaled to standard deviation 1.
+
+    x: float array of shape (rows, columns). Constant columns are only shifted.
+    """
+    # BEGIN SOLUTION: subtract each column's mean, divide by its standard deviation
+    x = np.asarray(x, dtype=np.float64)
+    deviation = x.std(axis=0)
+    return (x - x.mean(axis=0)) / np.where(deviation > 0, deviation, 1.0)
+    # END SOLUTION
+'''
+
+EXERCISE_TOML = '''slug = "{slug}"
+title = "{title}"
+module = "{slug}.py"
+seed_questions = []
+time_budget_seconds = 60
+call_deadline_seconds = 10
+memory_limit_mb = 1024
+'''
+
+CONFTEST = '''"""Shared fixtures of the {slug} grader: data drawn from the run's secret, expensive work done once."""
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def matrix(secret):
+    """A fresh matrix with columns of different scales."""
+    return secret.rng("matrix").normal(loc=3.0, scale=[1.0, 5.0, 0.1], size=(50, 3))
+'''
+
+PUBLIC = '''"""Public checks of {slug}."""
+
+import numpy as np
+import pytest
+
+from harness.checks import expect_close, expect_shape
+
+
+@pytest.mark.points(1)
+def test_shape_is_kept(submission, matrix):
+    """standardize keeps the shape of its input."""
+    expect_shape(submission.standardize(matrix), matrix.shape, what="standardize(x)")
+
+
+@pytest.mark.points(2)
+def test_columns_have_mean_zero(submission, matrix):
+    """Every column of the result has mean 0."""
+    result = expect_shape(submission.standardize(matrix), matrix.shape, what="standardize(x)")
+    expect_close(result.mean(axis=0), np.zeros(matrix.shape[1]), what="the column means", atol=1e-6,
+                 hint="the axis you subtract the mean over")
+
+
+@pytest.mark.points(2)
+def test_columns_have_unit_deviation(submission, matrix):
+    """Every column of the result has standard deviation 1."""
+    result = expect_shape(submission.standardize(matrix), matrix.shape, what="standardize(x)")
+    expect_close(result.std(axis=0), np.ones(matrix.shape[1]), what="the column standard deviations",
+                 atol=1e-6, hint="the axis you compute the deviation over")
+'''
+
+HIDDEN = '''"""Hidden checks of {slug}: instructors only."""
+
+import numpy as np
+import pytest
+
+from harness.checks import expect_close, expect_finite
+
+
+@pytest.mark.points(1)
+def test_constant_column_gives_no_nan(submission, rng):
+    """A constant column is shifted to 0, not divided by zero."""
+    x = np.column_stack([rng.normal(size=20), np.full(20, 7.0)])
+    result = expect_finite(submission.standardize(x), what="standardize(x) with a constant column")
+    expect_close(result[:, 1], np.zeros(20), what="the constant column")
+
+
+@pytest.mark.points(1)
+def test_matches_reference_on_fresh_data(submission, rng, measure):
+    """standardize matches the reference on a fresh matrix."""
+    x = rng.normal(size=(30, 4)) * rng.uniform(0.5, 9.0, size=4)
+    reference = (x - x.mean(axis=0)) / x.std(axis=0)
+    result = expect_close(submission.standardize(x), reference, what="standardize(x)")
+    measure("max abs error", float(np.abs(result - reference).max()))
+'''
+
+MUTANT = '''description = "Statistics over rows instead of columns"
+fails = ["test_public.py::test_columns_have_mean_zero", "test_public.py::test_columns_have_unit_deviation",
+         "test_hidden.py::test_constant_column_gives_no_nan", "test_hidden.py::test_matches_reference_on_fresh_data"]
+
+[[replace]]
+old = "deviation = x.std(axis=0)"
+new = "deviation = x.std(axis=1, keepdims=True)"
+
+[[replace]]
+old = "(x - x.mean(axis=0))"
+new = "(x - x.mean(axis=1, keepdims=True))"
+'''
+
+README = '''# {title}
+
+Seed questions: (list the numbers from shared/EXERCISES.md)
+
+## Original question (verbatim)
+
+(paste the Chinese text here)
+
+## Statement
+
+(what the candidate builds, in English)
+
+## API contract
+
+`standardize(x)`: see the docstring in `{slug}.py`.
+
+## How it is graded
+
+| check | points | hidden |
+|---|---|---|
+| standardize keeps the shape of its input | 1 | no |
+| every column of the result has mean 0 | 2 | no |
+| every column of the result has standard deviation 1 | 2 | no |
+| hidden checks | 2 | yes |
+
+Time budget: 60 s for the whole run. Data: a fresh random matrix generated from the run's seed.
+'''
+
+NEXT_STEPS = """Created exercise {slug}. It already passes `grade selftest {slug}`; now make it real:
+  1. solutions/{slug}/{slug}.py     write the reference; mark candidate regions with # BEGIN SOLUTION / # END SOLUTION
+  2. python -m harness.authoring.skeleton     regenerate exercises/{slug}/{slug}.py and .ipynb from it
+  3. graders/{slug}/test_public.py  public checks, each with @pytest.mark.points(n) and a one-line docstring
+     graders/{slug}/test_hidden.py  hidden checks (at least 2); conftest.py for data and shared training
+  4. graders/{slug}/mutants/*.toml  at least 4 realistic mistakes, each naming the checks it must fail
+  5. exercises/{slug}/README.md     original question, statement, API contract, checks and points
+  6. grade calibrate {slug} --seeds 20 --write, then set thresholds with a margin
+  7. grade selftest {slug} --seeds 20 must pass
+See graders/AUTHORING.md."""
+
+
+class ScaffoldError(ValueError):
+    """The exercise cannot be created: bad name, or it exists already."""
+
+
+def create_exercise(*, slug: str, project_root: Path, title: str | None = None) -> list[Path]:
+    """Write the template files of a new exercise ``slug`` under ``project_root``; return them."""
+    if not SLUG_PATTERN.match(slug):
+        raise ScaffoldError(f"{slug!r} is not a valid exercise name: use lower-case letters, digits and _")
+    title = title or slug.replace("_", " ").capitalize()
+    files = {
+        project_root / "solutions" / slug / f"{slug}.py": SOLUTION,
+        project_root / "graders" / slug / "exercise.toml": EXERCISE_TOML,
+        project_root / "graders" / slug / "conftest.py": CONFTEST,
+        project_root / "graders" / slug / "test_public.py": PUBLIC,
+        project_root / "graders" / slug / "test_hidden.py": HIDDEN,
+        project_root / "graders" / slug / "mutants" / "statistics_over_rows.toml": MUTANT,
+        project_root / "exercises" / slug / "README.md": README,
+    }
+    existing = [path for path in files if path.parent.exists() and path.parent.name == slug]
+    if existing:
+        raise ScaffoldError(f"exercise {slug} exists already ({existing[0].parent})")
+    for path, template in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(template.format(slug=slug, title=title), encoding="utf-8")
+    return sorted(files) + generate(project_root, [slug])
+
+
+def next_steps(slug: str) -> str:
+    return NEXT_STEPS.format(slug=slug)

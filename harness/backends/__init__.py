@@ -1,1 +1,0 @@
-"""Where a grading run happens: a hardened container, or plain local subprocesses."""

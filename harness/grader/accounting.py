@@ -1,0 +1,126 @@
+"""Measure what the submission worker and every process it started use: CPU seconds, memory, waiting.
+
+Deadlines are charged in CPU seconds, so a machine under load slows a call
+down without costing the candidate anything.  Three readings make that fair:
+
+- **CPU**: user + system time of every process in the worker's process group,
+  plus the time of the children they have reaped (``/proc/PID/stat``);
+- **memory**: resident size, cheap to read; only when it crosses the limit is
+  the proportional set size (``smaps_rollup``) read, so that pages shared by
+  forked children are not counted twice;
+- **waiting to run**: how long the group leader waited for a CPU
+  (``/proc/PID/schedstat``), which tells a starved process from a sleeping one.
+
+Members of the group are found by a full ``/proc`` scan at most once a second;
+in between only the known members are read, so a sample costs a few file reads.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+FULL_SCAN_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class GroupSample:
+    """One reading of a process group."""
+
+    taken_at: float          # time.monotonic()
+    cpu_seconds: float       # user + system of live members, plus what they reaped
+    rss_mb: float            # resident set size of live members
+    run_delay_seconds: float  # time the group leader spent runnable but waiting for a CPU
+    members: int
+
+
+def _read_stat(pid: int) -> tuple[int, float, float] | None:
+    """Return (process group, CPU seconds incl. reaped children, RSS in MB) of ``pid``, or None if gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # fields[0] is the state (field 3 of stat(5)), so field N of stat(5) is fields[N - 3].
+    try:
+        group = int(fields[2])
+        ticks = int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+        rss_pages = int(fields[21])
+    except (IndexError, ValueError):
+        return None
+    return group, ticks / CLOCK_TICKS, rss_pages * PAGE_KB / 1024
+
+
+def _run_delay_seconds(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as handle:
+            return int(handle.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def proportional_mb(pid: int) -> float | None:
+    """The proportional set size of ``pid`` in MB, or None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
+class GroupAccountant:
+    """Follow one process group (the worker leads its own) and sum what its members use."""
+
+    def __init__(self, group: int):
+        self.group = group
+        self.members: set[int] = {group}
+        self._last_scan = 0.0
+
+    def _scan(self) -> None:
+        found = set()
+        try:
+            entries = os.listdir("/proc")
+        except OSError:
+            return
+        for entry in entries:
+            if entry.isdigit():
+                stat = _read_stat(int(entry))
+                if stat is not None and stat[0] == self.group:
+                    found.add(int(entry))
+        self.members = found | {self.group}
+        self._last_scan = time.monotonic()
+
+    def sample(self) -> GroupSample:
+        """Read the group now."""
+        if time.monotonic() - self._last_scan >= FULL_SCAN_SECONDS:
+            self._scan()
+        cpu = rss = 0.0
+        alive = set()
+        for pid in self.members:
+            stat = _read_stat(pid)
+            if stat is None or stat[0] != self.group:
+                continue
+            alive.add(pid)
+            cpu += stat[1]
+            rss += stat[2]
+        # A member that ended and was reaped by another member is in that member's reaped-children time.
+        self.members = alive | {self.group}
+        return GroupSample(taken_at=time.monotonic(), cpu_seconds=cpu, rss_mb=rss,
+                           run_delay_seconds=_run_delay_seconds(self.group), members=len(alive))
+
+    def proportional_mb(self) -> float:
+        """The group's memory by PSS (shared pages divided among sharers); RSS where PSS is unreadable."""
+        total = 0.0
+        for pid in list(self.members):
+            value = proportional_mb(pid)
+            if value is None:
+                stat = _read_stat(pid)
+                value = stat[2] if stat is not None and stat[0] == self.group else 0.0
+            total += value
+        return total

@@ -1,0 +1,153 @@
+"""The grader process: run one exercise's checks against one submission and write the result.
+
+    python -m harness.grader.runner --spec /results/spec.json
+
+The run specification (:class:`~harness.wire.spec.RunSpec`) arrives as a file
+the grader reads and removes, never on the command line, which the worker could
+read.  This process is trusted.  It never imports the candidate's module: a
+:class:`~harness.grader.proxy.Submission` starts a separate worker for that.  It
+runs the same way on the host (local backend) and in a container (docker
+backend), and whatever happens it writes a complete result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from harness.grader.proxy import Submission
+from harness.grader.secrets import DataSecret
+from harness.grader.supervisor import THREAD_VARIABLES
+from harness.project import HIDDEN_CHECKS_FILE, PUBLIC_CHECKS_FILE, Exercise, load_exercise
+from harness.wire.results import Outcome, RunResult
+from harness.wire.spec import BadRunSpec, RunSpec
+from harness.wire.versions import library_versions
+
+RECORD_CALLS_VARIABLE = "GRADE_RECORD_CALLS"  # benchmarks: write every request sent to the worker here
+
+
+def pin_own_threads(threads: int) -> None:
+    """Give the grader's own numerical libraries (references, rebuilt models) the same fixed threads."""
+    for name in THREAD_VARIABLES:
+        os.environ[name] = str(threads)
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    os.environ.setdefault("TF_DETERMINISTIC_OPS", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def run_checks(*, spec: RunSpec, quiet: bool = True) -> RunResult:
+    """Run the grader's checks against the submission in a fresh worker and return the result."""
+    started = time.perf_counter()
+    grader_dir = Path(spec.grader_dir)
+    exercise = load_exercise(grader_dir)
+    secret = DataSecret(salt_hex=spec.data_secret, exercise=exercise.slug, seed=spec.seed)
+    record_to = os.environ.get(RECORD_CALLS_VARIABLE)
+    submission = Submission(Path(spec.submission_file), seed=secret.worker_seed, limits=exercise.limits,
+                            run_budget_seconds=exercise.time_budget_seconds, worker_user=spec.worker_user,
+                            record_to=Path(record_to) if record_to else None, threads=spec.threads,
+                            preload=exercise.preload)
+    submission.spawn()  # the worker imports the candidate's libraries while pytest starts up here
+    if str(grader_dir) not in sys.path:
+        sys.path.insert(0, str(grader_dir))  # helper modules beside the checks import by name
+    import pytest
+
+    from harness.grader.plugin import GradingPlugin
+
+    plugin = GradingPlugin(submission=submission, secret=secret)
+    files = [str(grader_dir / PUBLIC_CHECKS_FILE)]
+    if spec.include_hidden and (grader_dir / HIDDEN_CHECKS_FILE).exists():
+        files.append(str(grader_dir / HIDDEN_CHECKS_FILE))
+    arguments = [
+        *files,
+        "--rootdir", str(grader_dir),
+        "--confcutdir", str(grader_dir),
+        "-c", os.devnull,
+        "-p", "no:cacheprovider",
+        "-p", "no:randomly",
+        "-W", "ignore::DeprecationWarning",
+        "--tb=no",
+        "-q" if quiet else "-v",
+    ]
+    error = None
+    try:
+        exit_code = pytest.main(arguments, plugins=[plugin])
+        if plugin.collection_errors:
+            error = "the grader could not be loaded: " + "; ".join(plugin.collection_errors)
+        elif exit_code not in (0, 1):
+            error = f"pytest ended with exit code {int(exit_code)}"
+    finally:
+        submission.close()
+    checks = plugin.results()
+    for check in checks:
+        if check.outcome is Outcome.NOT_RUN and not check.output:
+            check.output = "this check did not run"
+    import_note = ""
+    if submission.import_output:
+        import_note = "Output while importing your module:\n" + submission.import_output
+    errors = [check for check in checks if check.outcome is Outcome.ERROR]
+    if errors and error is None:
+        error = f"the grader could not judge {len(errors)} check(s): " + "; ".join(
+            f"{check.check_id}: {check.output[:300]}" for check in errors)
+    return RunResult(
+        exercise=exercise.slug,
+        seed=spec.seed,
+        checks=checks,
+        output=import_note,
+        error=error,
+        durations={
+            "grader_seconds": round(time.perf_counter() - started, 3),
+            "candidate_cpu_seconds": round(submission.cpu_seconds, 3),
+            "worker_peak_rss_mb": round(submission.peak_rss_mb, 1),
+            "worker_starts": float(submission.starts),
+        },
+        versions=library_versions(),
+        data_secret=secret.fingerprint,
+        retryable=bool(errors) and all(check.check_id in plugin.retryable for check in errors),
+    )
+
+
+def failed_run(spec: RunSpec | None, grader_dir: Path | None, message: str) -> RunResult:
+    """A result saying the grader failed before it could judge anything: every declared check not run."""
+    exercise: Exercise | None = None
+    try:
+        exercise = load_exercise(grader_dir) if grader_dir is not None else None
+    except Exception:
+        exercise = None
+    specs = exercise.checks_for(include_hidden=spec.include_hidden) if exercise and spec else ()
+    return RunResult.unrun(exercise=exercise.slug if exercise else "unknown", seed=spec.seed if spec else 0,
+                           specs=specs, message="not run: the grader failed", error=message,
+                           versions=library_versions())
+
+
+def write_result(result: RunResult, path: Path) -> None:
+    """Write the result atomically, as ASCII JSON, so that no text in it can make writing fail."""
+    temporary = path.with_suffix(".partial")
+    temporary.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=True), encoding="ascii")
+    temporary.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--spec", type=Path, required=True, help="the run specification (read, then removed)")
+    parser.add_argument("--verbose", action="store_true")
+    options = parser.parse_args(argv)
+    try:
+        spec = RunSpec.read(options.spec)
+    except BadRunSpec as problem:
+        print(f"grader: {problem}", file=sys.stderr)
+        return 2
+    pin_own_threads(spec.threads)
+    try:
+        result = run_checks(spec=spec, quiet=not options.verbose)
+    except Exception as error:  # the grader itself failed: say so in a result the host can read
+        result = failed_run(spec, Path(spec.grader_dir), f"the grader failed: {type(error).__name__}: {error}")
+    write_result(result, Path(spec.results_file))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

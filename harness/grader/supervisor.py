@@ -1,0 +1,326 @@
+"""Start, watch and kill the submission worker process, from the grader's side.
+
+The grader talks to the worker over two private pipes.  Everything the
+candidate's code prints goes to a third pipe, drained by
+:class:`~harness.grader.output.OutputCollector`.  A monitor thread reads the
+worker's process group ten times a second (:mod:`harness.grader.accounting`):
+its CPU time, memory and time spent waiting for a CPU.
+
+Each call has a budget in **CPU seconds** of the worker's process group.  A call
+that uses more is stopped as a timeout (the candidate's code is too slow).  A
+call that sleeps, or waits on something that never comes, is stopped once it
+has been idle longer than its budget.  A call that is neither, but has not
+finished by the wall-clock backstop, was starved by a busy machine: that is a
+:class:`~harness.grader.failures.MachineOverloaded` grading error, which a
+re-run may cure, never the candidate's failure.  A worker whose memory grows
+past the limit, or that dies, ends the group and raises a
+:class:`~harness.grader.failures.WorkerFailure` saying why.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.grader.accounting import GroupAccountant, GroupSample
+from harness.grader.failures import CallTimedOut, MachineOverloaded, OutOfMemory, WorkerDied
+from harness.grader.output import OutputCollector
+from harness.project import HARNESS_PARENT, WorkerLimits
+from harness.wire.protocol import ConnectionClosed, ProtocolError, read_message, write_message
+
+VIRTUAL_MEMORY_HEADROOM_MB = 3072  # TensorFlow reserves ~2 GB of address space it never touches
+MONITOR_SECONDS = 0.1
+IDLE_WINDOW_SECONDS = 1.0
+IDLE_ACTIVITY_SECONDS = 0.02       # less CPU and less waiting for a CPU than this in a window: idle
+MIN_IDLE_LIMIT_SECONDS = 10.0
+PSS_RECHECK_SECONDS = 0.5
+PR_SET_PDEATHSIG = 1
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+                    "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+
+
+def worker_environment(*, seed: int, threads: int) -> dict[str, str]:
+    """The environment of a worker: no inherited variables, fixed threads, deterministic TensorFlow."""
+    environment = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "PYTHONPATH": str(HARNESS_PARENT),
+        "PYTHONSAFEPATH": "1",           # the working folder is never searched for modules
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": str(seed % (2**32)),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "TF_DETERMINISTIC_OPS": "1",
+        "TF_ENABLE_ONEDNN_OPTS": "0",    # oneDNN picks kernels by CPU model: results would vary by machine
+        "KERAS_HOME": "/tmp/keras-home",
+        "HOME": "/tmp",
+        "LANG": "C.UTF-8",
+    }
+    environment.update({name: str(threads) for name in THREAD_VARIABLES})
+    return environment
+
+
+@dataclass
+class CallBudget:
+    """What one call may use: CPU seconds, and the name of the budget that set them, for messages."""
+
+    cpu_seconds: float
+    source: str = "the call's budget"
+
+
+class WorkerProcess:
+    """One submission worker: a child process serving requests for one module."""
+
+    def __init__(self, module_file: Path, *, seed: int, limits: WorkerLimits, user: str | None = None,
+                 threads: int = 1, preload: tuple[str, ...] = (), working_dir: str = "/tmp"):
+        self.module_file = Path(module_file)
+        self.seed = seed
+        self.limits = limits
+        self.user = user
+        self.threads = threads
+        self.preload = tuple(preload)
+        self.working_dir = working_dir
+        self.process: subprocess.Popen | None = None
+        self.output: OutputCollector | None = None
+        self.memory_exceeded_mb: float | None = None
+        self.peak_rss_mb = 0.0
+        self.cpu_seconds = 0.0           # charged so far: never decreases
+        self.latest: GroupSample | None = None
+        self._accountant: GroupAccountant | None = None
+        self._killed_by_us: str | None = None
+        self._sampled = threading.Condition()
+
+    def start(self) -> None:
+        request_read, request_write = os.pipe()
+        response_read, response_write = os.pipe()
+        output_read, output_write = os.pipe()
+        command = [
+            sys.executable, "-m", "harness.worker",
+            "--module-file", str(self.module_file),
+            "--request-fd", str(request_read),
+            "--response-fd", str(response_write),
+            "--seed", str(self.seed),
+            "--cap-bytes", str(self.limits.message_cap_bytes),
+            "--threads", str(self.threads),
+        ]
+        if self.preload:
+            command += ["--preload", ",".join(self.preload)]
+        address_space = (self.limits.memory_mb + VIRTUAL_MEMORY_HEADROOM_MB) * 1024 * 1024
+
+        def limit_resources() -> None:
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+            _die_with_parent()
+
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=output_write,
+                stderr=output_write,
+                pass_fds=(request_read, response_write),
+                env=worker_environment(seed=self.seed, threads=self.threads),
+                cwd=self.working_dir,
+                start_new_session=True,
+                preexec_fn=limit_resources,
+                user=self.user,
+                group=self.user,
+                extra_groups=[] if self.user else None,
+            )
+        finally:
+            os.close(request_read)
+            os.close(response_write)
+            os.close(output_write)
+        self.requests = os.fdopen(request_write, "wb", buffering=0)
+        self.response_fd = response_read
+        self.output = OutputCollector(output_read, self.limits.output_keep_bytes)
+        self.output.start()
+        self._accountant = GroupAccountant(self.process.pid)  # the worker leads its own process group
+        threading.Thread(target=self._monitor, daemon=True, name="worker-monitor").start()
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self._killed_by_us is None and self.process.poll() is None
+
+    # -- the monitor ---------------------------------------------------------
+
+    def _monitor(self) -> None:
+        """Sample the worker's group; kill it when it uses more memory than the limit."""
+        last_pss_check = 0.0
+        while self.process.poll() is None and self._killed_by_us is None:
+            sample = self._accountant.sample()
+            with self._sampled:
+                if self.latest is not None:
+                    self.cpu_seconds += max(0.0, sample.cpu_seconds - self.latest.cpu_seconds)
+                else:
+                    self.cpu_seconds = sample.cpu_seconds
+                self.latest = sample
+                self._sampled.notify_all()
+            self.peak_rss_mb = max(self.peak_rss_mb, sample.rss_mb)
+            if sample.rss_mb > self.limits.memory_mb and time.monotonic() - last_pss_check >= PSS_RECHECK_SECONDS:
+                last_pss_check = time.monotonic()
+                proportional = self._accountant.proportional_mb()  # forked children share pages
+                if proportional > self.limits.memory_mb:
+                    self.memory_exceeded_mb = proportional
+                    self.kill("memory")
+                    return
+            time.sleep(MONITOR_SECONDS)
+
+    def _fresh_sample(self) -> GroupSample | None:
+        """The latest sample, after waiting (briefly) for the monitor to take one."""
+        with self._sampled:
+            if self.latest is None:
+                self._sampled.wait(timeout=1.0)
+            return self.latest
+
+    # -- requests ------------------------------------------------------------
+
+    def request(self, header: dict, arrays: list, *, budget: CallBudget, describe: str):
+        """Send one request and wait for its reply within ``budget``, or raise why none came."""
+        if not self.alive:
+            raise self._failure(describe)
+        try:
+            write_message(self.requests, header, arrays, cap_bytes=self.limits.message_cap_bytes)
+        except (BrokenPipeError, OSError):
+            raise self._failure(describe) from None
+        try:
+            return self._await_reply(budget, describe)
+        except ConnectionClosed:
+            raise self._failure(describe) from None
+        except ProtocolError as error:
+            self.kill("protocol")
+            raise WorkerDied(f"{describe}: the submission process sent a malformed reply ({error})") from None
+
+    def _await_reply(self, budget: CallBudget, describe: str):
+        started = time.monotonic()
+        backstop = started + self.limits.wall_backstop(budget.cpu_seconds)
+        idle_limit = max(budget.cpu_seconds, MIN_IDLE_LIMIT_SECONDS)
+        first = self._fresh_sample()
+        cpu_at_start = self.cpu_seconds
+        window = (started, cpu_at_start, first.run_delay_seconds if first else 0.0)
+        idle = 0.0
+        while True:
+            now = time.monotonic()
+            ready, _, _ = select.select([self.response_fd], [], [], max(0.0, min(MONITOR_SECONDS, backstop - now)))
+            if ready:
+                return read_message(_BackstopReader(self.response_fd, backstop + 5.0),
+                                    cap_bytes=self.limits.message_cap_bytes)
+            now = time.monotonic()
+            used = self.cpu_seconds - cpu_at_start
+            if used > budget.cpu_seconds:
+                self.kill("deadline")
+                raise CallTimedOut(
+                    f"{describe} used {used:.1f} CPU seconds, more than {budget.source} "
+                    f"({budget.cpu_seconds:g} CPU seconds), so it was stopped. Look for an endless loop or for "
+                    "training that runs far longer than needed.")
+            if now - window[0] >= IDLE_WINDOW_SECONDS:
+                sample = self.latest
+                run_delay = sample.run_delay_seconds if sample else window[2]
+                if (self.cpu_seconds - window[1] < IDLE_ACTIVITY_SECONDS
+                        and run_delay - window[2] < IDLE_ACTIVITY_SECONDS):
+                    idle += now - window[0]
+                window = (now, self.cpu_seconds, run_delay)
+                if idle > idle_limit:
+                    self.kill("deadline")
+                    raise CallTimedOut(
+                        f"{describe} waited {idle:.0f} s without computing (it used {used:.1f} CPU seconds), "
+                        f"longer than {budget.source} allows, so it was stopped. Look for time.sleep, input() "
+                        "or a call that waits for something that never comes.")
+            if now >= backstop:
+                self.kill("overloaded")
+                raise MachineOverloaded(
+                    f"{describe} had used only {used:.1f} of its {budget.cpu_seconds:g} CPU seconds "
+                    f"({budget.source}) after {now - started:.0f} s of wall-clock time: the machine was too "
+                    "busy to give it a processor. This is not your code's fault; grade again when the machine "
+                    "is less loaded.")
+
+    def _failure(self, describe: str):
+        """Wait for the dead worker and explain how it ended."""
+        if self.process is not None:
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.kill("unresponsive")
+        code = self.process.returncode if self.process else None
+        if self._killed_by_us == "memory" or self.memory_exceeded_mb is not None:
+            return OutOfMemory(
+                f"{describe} ran out of memory: the submission process used "
+                f"{self.memory_exceeded_mb or self.peak_rss_mb:.0f} MB, over the limit of "
+                f"{self.limits.memory_mb} MB, and was stopped."
+            )
+        if code == -signal.SIGKILL and self._killed_by_us is None:
+            return OutOfMemory(
+                f"{describe} did not complete: the submission process was killed by the system, "
+                f"most likely for using more than the {self.limits.memory_mb} MB memory limit."
+            )
+        if code is not None and code < 0:
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+            return WorkerDied(f"{describe} did not complete: the submission process crashed with signal {name}.")
+        return WorkerDied(
+            f"{describe} did not complete: the submission process exited (exit code {code}) before replying. "
+            "Look for sys.exit, os._exit or quit() in your code, or for an error in what it printed."
+        )
+
+    def kill(self, reason: str) -> None:
+        """End the worker and every process it started."""
+        if self._killed_by_us is None:
+            self._killed_by_us = reason
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.process.kill()
+        except ProcessLookupError:
+            pass
+
+    def close(self) -> None:
+        """Stop the worker, then collect it."""
+        if self.process is None:
+            return
+        try:
+            self.requests.close()
+        except OSError:
+            pass
+        self.kill(self._killed_by_us or "finished")
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        try:
+            os.close(self.response_fd)
+        except OSError:
+            pass
+
+
+class _BackstopReader:
+    """A file-like reader for the rest of a reply, which must arrive before the wall-clock backstop."""
+
+    def __init__(self, file_descriptor: int, deadline: float):
+        self.file_descriptor = file_descriptor
+        self.deadline = deadline
+
+    def read(self, size: int) -> bytes:
+        remaining = self.deadline - time.monotonic()
+        ready, _, _ = select.select([self.file_descriptor], [], [], max(0.0, remaining))
+        if not ready:
+            raise ProtocolError("the reply stopped arriving half-way")
+        return os.read(self.file_descriptor, min(size, 1 << 20))
+
+
+def _die_with_parent() -> None:
+    """Have the kernel kill this (child) process when the grader process dies."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass

@@ -1,0 +1,100 @@
+"""What every backend does: run the grader process for one (submission, exercise) and hand back its result."""
+
+from __future__ import annotations
+
+import abc
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness.project import Exercise
+from harness.wire.spec import RunSpec
+
+RESULT_FILE_NAME = "result.json"
+SPEC_FILE_NAME = "spec.json"
+MAX_RESULT_BYTES = 8 * 1024 * 1024
+MAX_LOG_CHARS = 20_000
+STARTUP_MARGIN_SECONDS = 30.0
+
+
+class BackendUnavailable(RuntimeError):
+    """The backend cannot run here (no engine, no image); the message says why."""
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    """One grading run: a staged submission, the exercise, the seed and secret, and whether hidden checks run."""
+
+    exercise: Exercise
+    submission_dir: Path
+    module_file: str
+    seed: int
+    include_hidden: bool
+    data_secret: str = ""
+    threads: int = 1
+
+    def spec(self, *, grader_dir: str, submission_dir: str, results_dir: str,
+             worker_user: str | None = None) -> RunSpec:
+        """The run specification for the grader process, with paths as that process sees them."""
+        if not self.data_secret:
+            raise ValueError("a run needs a data secret")
+        return RunSpec(grader_dir=grader_dir, submission_file=f"{submission_dir}/{self.module_file}",
+                       seed=self.seed, data_secret=self.data_secret, include_hidden=self.include_hidden,
+                       results_file=f"{results_dir}/{RESULT_FILE_NAME}", worker_user=worker_user,
+                       threads=self.threads)
+
+    @staticmethod
+    def runner_arguments(*, spec_file: str) -> list[str]:
+        """The command line of the grader process (nothing secret: the secret is in the spec file)."""
+        return ["-m", "harness.grader.runner", "--spec", spec_file]
+
+    @property
+    def wall_timeout_seconds(self) -> float:
+        """How long the host waits for the whole run: the CPU budget's wall-clock backstop, plus start-up."""
+        return self.exercise.limits.wall_backstop(self.exercise.time_budget_seconds) + STARTUP_MARGIN_SECONDS
+
+
+@dataclass
+class RunOutput:
+    """What came back from a run: the grader's result (not yet validated), or why there is none."""
+
+    result: dict | None
+    failure: str | None = None
+    log: str = ""
+    image: str | None = None
+
+
+def read_result_file(path: Path) -> tuple[dict | None, str | None]:
+    """Read the grader's result file, refusing one that is missing, huge or not JSON."""
+    if not path.is_file():
+        return None, "the grader process ended without writing a result"
+    if path.stat().st_size > MAX_RESULT_BYTES:
+        return None, f"the result file is larger than {MAX_RESULT_BYTES:,} bytes"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return None, f"the result file is not valid JSON: {error}"
+    if not isinstance(data, dict):
+        return None, "the result file does not hold a JSON object"
+    return data, None
+
+
+def trim_log(text: str) -> str:
+    if len(text) <= MAX_LOG_CHARS:
+        return text
+    half = MAX_LOG_CHARS // 2
+    return text[:half] + f"\n... [{len(text) - MAX_LOG_CHARS:,} characters trimmed] ...\n" + text[-half:]
+
+
+class Backend(abc.ABC):
+    """Run grader processes somewhere."""
+
+    name: str = ""
+
+    @abc.abstractmethod
+    def run(self, request: RunRequest) -> RunOutput:
+        """Run one grading run to the end, whatever happens, and return what it produced."""
+
+    def notice(self) -> str | None:
+        """A one-line notice for the person running ``grade``, if there is something to say."""
+        return None

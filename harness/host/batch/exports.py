@@ -1,0 +1,134 @@
+"""Export a gradebook: wide and long CSV, JSON, Gradescope results.json files and JUnit XML.
+
+Exports read only the gradebook, never the graders, so they work on any
+gradebook file, on any machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from harness.host.batch.gradebook import Gradebook, GradebookEntry
+from harness.host.batch.gradescope import gradescope_results
+from harness.host.batch.junit import junit_xml
+from harness.wire.results import Outcome
+
+WIDE_CSV = "grades_wide.csv"
+LONG_CSV = "grades_long.csv"
+JSON_FILE = "gradebook.json"
+JUNIT_FILE = "junit.xml"
+GRADESCOPE_DIR = "gradescope"
+EXPORT_FORMAT_VERSION = 1
+LONG_COLUMNS = ("candidate", "exercise", "check_id", "check", "visibility", "outcome", "status", "score",
+                "max_score", "message")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def file_name_for(identity: str) -> str:
+    """Return a file name for a candidate: their identity if it is safe, else a cleaned one with a short hash."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", identity).strip("._") or "candidate"
+    if cleaned != identity:
+        cleaned = f"{cleaned[:80]}-{hashlib.sha256(identity.encode()).hexdigest()[:8]}"
+    return cleaned
+
+
+def _cell(text: str) -> str:
+    """Keep a spreadsheet from reading a text cell as a formula."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def exercises_of(entries: list[GradebookEntry]) -> list[str]:
+    return sorted({entry.exercise for entry in entries})
+
+
+def by_candidate(entries: list[GradebookEntry]) -> dict[str, dict[str, GradebookEntry]]:
+    """Group entries as {candidate: {exercise: entry}}, candidates in order."""
+    grouped: dict[str, dict[str, GradebookEntry]] = {}
+    for entry in sorted(entries, key=lambda entry: (entry.candidate, entry.exercise)):
+        grouped.setdefault(entry.candidate, {})[entry.exercise] = entry
+    return grouped
+
+
+def write_wide_csv(entries: list[GradebookEntry], path: Path) -> None:
+    """Write one row per candidate, one column per exercise, then the total and its maximum."""
+    exercises = exercises_of(entries)
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["candidate", *exercises, "total", "max_total"])
+        for candidate, results in by_candidate(entries).items():
+            row = [_cell(candidate)]
+            for exercise in exercises:
+                row.append(f"{results[exercise].result.score:g}" if exercise in results else "")
+            row.append(f"{sum(entry.result.score for entry in results.values()):g}")
+            row.append(f"{sum(entry.result.max_score for entry in results.values()):g}")
+            writer.writerow(row)
+
+
+def write_long_csv(entries: list[GradebookEntry], path: Path) -> None:
+    """Write one row per check of every submission."""
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(LONG_COLUMNS)
+        for entry in entries:
+            for check in entry.result.checks:
+                writer.writerow([_cell(entry.candidate), entry.exercise, check.check_id, _cell(check.name),
+                                 check.visibility, check.outcome.value,
+                                 "passed" if check.outcome is Outcome.PASSED else "failed",
+                                 f"{check.score:g}", f"{check.max_score:g}", _cell(check.output)])
+
+
+def gradebook_json(entries: list[GradebookEntry]) -> dict:
+    """Return the whole gradebook as one JSON document."""
+    candidates = []
+    for candidate, results in by_candidate(entries).items():
+        candidates.append({
+            "candidate": candidate,
+            "total": round(sum(entry.result.score for entry in results.values()), 6),
+            "max_total": round(sum(entry.result.max_score for entry in results.values()), 6),
+            "results": [{
+                "exercise": entry.exercise,
+                "source": entry.source,
+                "graded_at": entry.graded_at,
+                "task_key": entry.key.digest,
+                "submission_hash": entry.key.submission,
+                "grader_hash": entry.key.grader,
+                "image": entry.key.image,
+                "seed": entry.key.seed,
+                "include_hidden": entry.key.include_hidden,
+                "result": entry.result.to_json(),
+            } for entry in results.values()],
+        })
+    return {"format": "ml-grader gradebook", "version": EXPORT_FORMAT_VERSION,
+            "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "exercises": exercises_of(entries), "candidates": candidates}
+
+
+def write_gradescope(entries: list[GradebookEntry], folder: Path) -> list[Path]:
+    """Write ``<candidate>/<exercise>/results.json`` for every submission under ``folder``."""
+    written = []
+    for entry in entries:
+        path = folder / file_name_for(entry.candidate) / entry.exercise / "results.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(gradescope_results(entry.result), indent=2, ensure_ascii=False) + "\n",
+                        encoding="utf-8")
+        written.append(path)
+    return written
+
+
+def export_gradebook(*, gradebook: Path, out_dir: Path) -> list[Path]:
+    """Write every export of the gradebook file ``gradebook`` into ``out_dir``; return the files written."""
+    entries = Gradebook(gradebook, create=False).entries()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_wide_csv(entries, out_dir / WIDE_CSV)
+    write_long_csv(entries, out_dir / LONG_CSV)
+    (out_dir / JSON_FILE).write_text(json.dumps(gradebook_json(entries), indent=2, ensure_ascii=False) + "\n",
+                                     encoding="utf-8")
+    junit_xml(entries).write(out_dir / JUNIT_FILE, encoding="utf-8", xml_declaration=True)
+    written = [out_dir / name for name in (WIDE_CSV, LONG_CSV, JSON_FILE, JUNIT_FILE)]
+    return written + write_gradescope(entries, out_dir / GRADESCOPE_DIR)

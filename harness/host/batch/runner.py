@@ -1,0 +1,161 @@
+"""Run a batch: find every candidate's submissions, grade what the gradebook lacks, record each result.
+
+Threads call :func:`harness.host.grading.grade_submission`, each run in its own
+subprocesses; whatever a submission does, or whatever goes wrong grading it,
+ends as a result for that task, and the batch goes on.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import traceback
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+from harness.host.batch.discovery import Task, detect_exercises, find_candidates, plan_tasks
+from harness.host.batch.gradebook import Gradebook, GradebookEntry, GradebookWriter
+from harness.host.batch.keys import TaskKey, grader_hash
+import os
+
+from harness.host.grading import choose_backend, grade_submission, unrun_result
+from harness.project import Exercise, all_exercises, get_exercise
+from harness.wire.results import Outcome, RunResult
+
+
+class BatchObserver:
+    """Be told how a batch goes; the default says nothing."""
+
+    def start(self, *, total: int, skipped: int) -> None:
+        """Hear how many tasks will be graded and how many were already in the gradebook."""
+
+    def recorded(self, entry: GradebookEntry) -> None:
+        """Hear that one result was written to the gradebook."""
+
+
+@dataclass
+class BatchSummary:
+    """What a batch did."""
+
+    candidates: int
+    exercises: list[str]
+    total: int
+    graded: int
+    skipped: int
+    errors: int = 0
+    ignored: list[str] = field(default_factory=list)
+
+
+def problem_result(exercise: Exercise, *, seed: int, include_hidden: bool, message: str,
+                   grading_error: bool = False) -> RunResult:
+    """Make the result of a task that could not be graded: every check at 0 with ``message``."""
+    result = unrun_result(exercise, include_hidden=include_hidden, seed=seed, message=message,
+                          outcome=Outcome.NOT_RUN if grading_error else Outcome.FAILED, output=message,
+                          error=message if grading_error else None)
+    result.durations["total_seconds"] = 0.0
+    return result
+
+
+def grade_task(task: Task, *, seed: int, backend: str, include_hidden: bool, data_secret: str) -> RunResult:
+    """Grade one task, turning any failure to grade into that task's result."""
+    if task.path is None:
+        result = problem_result(task.exercise, seed=seed, include_hidden=include_hidden,
+                                message=task.problem or "not graded")
+    else:
+        try:
+            result = grade_submission(path=task.path, exercise=task.exercise.slug, seed=seed, backend=backend,
+                                      include_hidden=include_hidden, data_secret=data_secret)
+        except Exception as error:  # noqa: BLE001 - one task's failure must not stop the batch
+            detail = "".join(traceback.format_exception_only(type(error), error)).strip()
+            result = problem_result(task.exercise, seed=seed, include_hidden=include_hidden, grading_error=True,
+                                    message=f"grading this submission failed unexpectedly: {detail}")
+    result.backend = result.backend or backend
+    result.submission = {**result.submission, "path": task.display, "candidate": task.candidate}
+    return result
+
+
+def _exercises(names: list[str] | None) -> list[Exercise] | None:
+    if not names:
+        return None
+    chosen = [get_exercise(name) for name in dict.fromkeys(names)]
+    return chosen
+
+
+def run_batch(*, submissions_dir: Path, gradebook: Path, exercises: list[str] | None = None, jobs: int = 1,
+              seed: int = 0, backend: str = "auto", include_hidden: bool = True, retry_errors: bool = False,
+              data_secret: str | None = None, observer: BatchObserver | None = None,
+              notify: Callable[[str], None] = lambda message: None) -> BatchSummary:
+    """Grade every candidate in ``submissions_dir`` into ``gradebook``, skipping results already recorded.
+
+    ``retry_errors`` grades again the tasks whose recorded result is a grading
+    error (the backend failed, not the submission), even if their key is unchanged.
+    The gradebook keeps one data secret (drawn when it is made, or ``data_secret``),
+    so that grading again gives the same check data.
+    """
+    if jobs < 1:
+        raise ValueError(f"-j must be at least 1, not {jobs}")
+    cores = os.cpu_count() or 1
+    if jobs > cores:
+        notify(f"-j {jobs} is more than this machine's {cores} cores: jobs will wait for each other, and the "
+               "slowest may be stopped as 'machine overloaded' grading errors (retry them with --retry-errors)")
+    observer = observer or BatchObserver()
+    chosen = _exercises(exercises)
+    choice = choose_backend(backend)
+    for message in (choice.reason and f"using the local backend: {choice.reason}", choice.backend.notice()):
+        if message:
+            notify(message)
+    image = getattr(choice.backend, "image", None) or choice.backend.name
+    book = Gradebook(gradebook)
+    secret = book.data_secret(data_secret)
+    known = all_exercises()
+    with tempfile.TemporaryDirectory(prefix="grade-batch-") as scratch:
+        discovery = find_candidates(Path(submissions_dir), unpack_dir=Path(scratch) / "unpacked",
+                                    slugs={exercise.slug for exercise in known})
+        if not discovery.candidates:
+            raise ValueError(f"{submissions_dir} holds no candidate folders or zip files")
+        chosen = chosen or detect_exercises(discovery.candidates, known)
+        if not chosen:
+            raise ValueError(f"no exercise was found in the submissions in {submissions_dir} "
+                             f"(known exercises: {', '.join(e.slug for e in known) or 'none'}); "
+                             "name them with --exercises")
+        tasks = plan_tasks(discovery.candidates, chosen)
+        graders = {exercise.slug: grader_hash(exercise) for exercise in chosen}
+        recorded = book.recorded_keys(include_errors=not retry_errors)
+        pending = []
+        for task in tasks:
+            key = TaskKey(task.submission_hash, graders[task.exercise.slug], image, seed, include_hidden)
+            if recorded.get((task.candidate, task.exercise.slug)) != key.digest:
+                pending.append((task, key))
+        summary = BatchSummary(candidates=len(discovery.candidates), exercises=[e.slug for e in chosen],
+                               total=len(tasks), graded=len(pending), skipped=len(tasks) - len(pending),
+                               ignored=discovery.ignored)
+        observer.start(total=len(pending), skipped=summary.skipped)
+
+        def written(entry: GradebookEntry) -> None:
+            summary.errors += entry.result.error is not None
+            observer.recorded(entry)
+
+        with GradebookWriter(book, on_written=written) as writer:
+            def grade_and_record(task: Task, key: TaskKey) -> None:
+                result = grade_task(task, seed=seed, backend=choice.backend.name, include_hidden=include_hidden,
+                                    data_secret=secret)
+                if result.image and result.image != key.image:  # the image was rebuilt during the batch
+                    key = replace(key, image=result.image)
+                writer.put(GradebookEntry(task.candidate, task.exercise.slug, key, task.display, result))
+
+            quick = [(task, key) for task, key in pending if task.path is None]
+            slow = [(task, key) for task, key in pending if task.path is not None]
+            for task, key in quick:
+                grade_and_record(task, key)
+            pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade-batch")
+            try:
+                futures = [pool.submit(grade_and_record, task, key) for task, key in slow]
+                wait(futures)
+                for future in futures:
+                    future.result()  # a failure to queue a result (the gradebook is unwritable) stops the batch
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
+    return summary

@@ -1,0 +1,84 @@
+"""Jupyter notebooks handed in: read with nbformat and turned back into a module to grade.
+
+Grading keeps code cells in order, and removes IPython magics (``%time``,
+``%%capture``) and shell escapes (``!pip install``), noting each removal for the
+candidate.  (Notebooks are made from skeletons in :mod:`harness.authoring.notebooks`.)
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+CELL_MAGICS_DROPPED_WHOLE = ("%%bash", "%%sh", "%%script", "%%system", "%%writefile", "%%html", "%%javascript",
+                             "%%latex", "%%markdown", "%%svg", "%%perl", "%%ruby")
+
+
+class MalformedNotebook(ValueError):
+    """The notebook cannot be read: not UTF-8, not JSON, or not a valid notebook."""
+
+
+@dataclass
+class ConvertedNotebook:
+    source: str
+    notes: list[str] = field(default_factory=list)
+
+
+def read_notebook(path: Path) -> nbformat.NotebookNode:
+    """Read and validate a notebook, or raise :class:`MalformedNotebook` saying why."""
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise MalformedNotebook(f"{Path(path).name} is not UTF-8 text (byte {error.start}); save it again "
+                                "from Jupyter") from None
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+        nbformat.validate(notebook)
+    except Exception as error:  # nbformat raises JSON, validation and version errors of several types
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise MalformedNotebook(f"{Path(path).name} is not a valid Jupyter notebook: {first_line}") from None
+    return notebook
+
+
+def notebook_to_module(path: Path) -> ConvertedNotebook:
+    """Concatenate the code cells of a notebook into a module, without magics or shell escapes."""
+    notebook = read_notebook(path)
+    parts: list[str] = []
+    notes: list[str] = []
+    for number, cell in enumerate(notebook.cells, start=1):
+        if cell.cell_type == "markdown" and _looks_like_code(cell.source):
+            notes.append(f"cell {number} is a markdown cell but holds Python code; it was NOT graded. "
+                         "Turn it back into a code cell.")
+        if cell.cell_type != "code":
+            continue
+        lines = cell.source.splitlines()
+        if lines and lines[0].lstrip().startswith("%%"):
+            magic = lines[0].split()[0]
+            if magic in CELL_MAGICS_DROPPED_WHOLE:
+                notes.append(f"cell {number}: removed the whole cell (cell magic {magic} runs no Python)")
+                continue
+            notes.append(f"cell {number}: removed the cell magic line {lines[0].strip()!r}")
+            lines = lines[1:]
+        kept = []
+        for line_number, line in enumerate(lines, start=1):
+            stripped = line.lstrip()
+            if stripped.startswith(("%", "!")):
+                notes.append(f"cell {number}, line {line_number}: removed {stripped[:60]!r} "
+                             "(IPython magics and shell commands do not run when grading)")
+                kept.append(line[: len(line) - len(stripped)] + "pass  # removed by the grader: " + stripped[:40])
+            else:
+                kept.append(line)
+        parts.append(f"# --- cell {number} ---\n" + "\n".join(kept))
+    return ConvertedNotebook(source="\n\n".join(parts) + "\n", notes=notes)
+
+
+def _looks_like_code(text: str) -> bool:
+    """Tell whether a markdown cell's text is Python that defines something (a cell turned to markdown)."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return False
+    return any(isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)) for node in tree.body)
