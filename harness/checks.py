@@ -1,10 +1,13 @@
 """Everything a grader needs, in one place: ``from harness.checks import expect_close, CheckFailed``.
 
 This is the authoring facade of the grader tier.  Checks import from here, never
-from the modules behind it, so that the engine can change underneath them.
+from the modules behind it, so that the engine can change underneath them.  See
+``graders/AUTHORING.md`` for the rules every check follows (data from the
+secret, no self-reported evidence, fail closed).
 """
 
 from harness.grader.expect import (
+    describe,
     expect_array,
     expect_at_least,
     expect_at_most,
@@ -14,10 +17,33 @@ from harness.grader.expect import (
     expect_probabilities,
     expect_raises_in_submission,
     expect_scalar,
+    expect_scalar_close,
     expect_shape,
     expect_type,
+    relative_error,
+    safe_max,
+    safe_min,
 )
-from harness.grader.failures import CheckFailed, NotImplementedYet, RaisedInSubmission, SubmissionProblem
+from harness.grader.expect_training import (
+    expect_changed,
+    expect_dtype,
+    expect_in_range,
+    expect_numbers,
+    expect_ratio_at_most,
+    expect_runs_differ,
+    expect_sorted,
+    expect_subset,
+    expect_unchanged,
+    largest_change,
+    model_outputs,
+)
+from harness.grader.failures import (
+    CheckFailed,
+    GradingProblem,
+    NotImplementedYet,
+    RaisedInSubmission,
+    SubmissionProblem,
+)
 from harness.grader.keras_models import (
     UnverifiableModel,
     VerifiedModel,
@@ -29,24 +55,41 @@ from harness.grader.proxy import Handle
 
 __all__ = [
     "CheckFailed",
+    "GradingProblem",
     "Handle",
     "NotImplementedYet",
     "RaisedInSubmission",
     "SubmissionProblem",
     "UnverifiableModel",
     "VerifiedModel",
+    "describe",
     "expect_array",
     "expect_at_least",
     "expect_at_most",
+    "expect_changed",
     "expect_close",
+    "expect_dtype",
     "expect_finite",
+    "expect_in_range",
     "expect_loss_decreases",
+    "expect_numbers",
     "expect_probabilities",
     "expect_raises_in_submission",
+    "expect_ratio_at_most",
+    "expect_runs_differ",
     "expect_scalar",
+    "expect_scalar_close",
     "expect_shape",
+    "expect_sorted",
+    "expect_subset",
     "expect_type",
+    "expect_unchanged",
+    "largest_change",
     "loss_settings",
+    "model_outputs",
+    "relative_error",
+    "safe_max",
+    "safe_min",
     "verify_compiled_loss",
     "verify_keras_model",
 ]

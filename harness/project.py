@@ -33,6 +33,7 @@ PUBLIC_CHECKS_FILE = "test_public.py"
 HIDDEN_CHECKS_FILE = "test_hidden.py"
 EXERCISE_FILE = "exercise.toml"
 KIT_REPLACEMENTS_DIR = "kit"    # graders/<slug>/kit/X replaces a private graders/<slug>/X in the kit
+SHARED_DIR = "_shared"          # graders/_shared/: helpers several graders import (``from _shared import x``)
 AUTHORING_ONLY_NAMES = frozenset({"mutants", "variants", "CALIBRATION.md", KIT_REPLACEMENTS_DIR, "__pycache__",
                                   ".ipynb_checkpoints"})
 AUTHORING_ONLY_PREFIXES = ("solution", "mutant", "variant")
@@ -159,9 +160,16 @@ class Exercise:
         """List (file, path relative to the grader) that a grading run, or the kit, receives.
 
         A run receives public and private files, and hidden ones with ``include_hidden``.
-        The kit receives public files, and the kit replacement of each private file.
+        The kit receives public files, and the kit replacement of each private file.  Both receive
+        ``graders/_shared/`` as ``_shared/``.
         """
         chosen: list[tuple[Path, Path]] = []
+        shared = self.grader_dir.parent / SHARED_DIR
+        if shared.is_dir():
+            for path in sorted(shared.rglob("*")):
+                relative = path.relative_to(shared)
+                if path.is_file() and not path.is_symlink() and self.file_role(relative) is FileRole.PUBLIC:
+                    chosen.append((path, Path(SHARED_DIR) / relative))
         for path in sorted(self.grader_dir.rglob("*")):
             if not path.is_file() or path.is_symlink():
                 continue
@@ -198,6 +206,8 @@ def load_exercise(grader_dir: Path, *, project_root: Path | None = None) -> Exer
         memory_mb=int(config.get("memory_limit_mb", 2048)),
         call_deadline_seconds=float(config.get("call_deadline_seconds", 30)),
         import_deadline_seconds=float(config.get("import_deadline_seconds", 60)),
+        wall_factor=float(config.get("wall_factor", WorkerLimits.wall_factor)),
+        wall_slack_seconds=float(config.get("wall_slack_seconds", WorkerLimits.wall_slack_seconds)),
     )
     unobservable = config.get("unobservable_arguments", {})
     if not isinstance(unobservable, dict) or not all(isinstance(value, str) for value in unobservable.values()):

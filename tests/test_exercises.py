@@ -7,10 +7,10 @@ sample.
 
 import pytest
 
+from harness.authoring.selftest import selftest
 from harness.project import Project, all_exercises
 
 PROJECT_ROOT = Project.current().root
-from harness.authoring.selftest import selftest
 
 EXERCISES = [exercise.slug for exercise in all_exercises()]
 CI_SEEDS = [0, 1]
@@ -22,7 +22,8 @@ def test_selftest_holds(slug):
     rows = selftest(slugs=[slug], seeds=CI_SEEDS, backend="local")
     violations = [f"{row.subject}: expected {row.expected}, found {row.found}" for row in rows if not row.ok]
     assert not violations, "\n".join(violations)
-    assert sum(row.subject.startswith("mutant") for row in rows) >= 4, "each exercise needs at least 4 mutants"
+    assert sum(row.kind == "mutant" for row in rows) >= 5, "each exercise needs at least 5 mutants"
+    assert sum(row.kind == "variant" for row in rows) >= 3, "each exercise needs at least 3 correct variants"
 
 
 @pytest.mark.parametrize("slug", EXERCISES)
@@ -31,6 +32,7 @@ def test_exercise_is_complete(slug):
     assert (PROJECT_ROOT / "solutions" / slug / exercise.module).is_file()
     assert (PROJECT_ROOT / "exercises" / slug / "README.md").is_file()
     assert (exercise.grader_dir / "CALIBRATION.md").is_file()
-    assert len(exercise.checks) >= 6, "at least 6 checks"
+    assert len(exercise.checks) >= 7, "at least 7 checks"
     assert sum(check.hidden for check in exercise.checks) >= 2, "at least 2 hidden checks"
-    assert len(list((exercise.grader_dir / "mutants").glob("*.toml"))) >= 4, "at least 4 mutants"
+    assert len(list((exercise.grader_dir / "mutants").glob("*.toml"))) >= 5, "at least 5 mutants"
+    assert len(list((exercise.grader_dir / "variants").glob("*.toml"))) >= 3, "at least 3 correct variants"

@@ -1,67 +1,97 @@
-"""Grade the reference solution on many seeds and record what its checks measured.
+"""Grade every correct solution on many seeds and record what the checks measured.
 
-Thresholds are set from these figures with a margin, so that no correct
-solution fails by bad luck.  The record is written beside the grader, as
-``graders/<slug>/CALIBRATION.md``.
+Thresholds are set from these figures with a margin, so that no correct solution
+fails by bad luck.  "Correct solutions" are the reference and its variants
+(``graders/<slug>/variants/``): other architectures, optimizer settings or
+styles that the contract allows.  A threshold that only the reference clears
+fits the reference's choices, not the contract.  The record is written beside the
+grader, as ``graders/<slug>/CALIBRATION.md``.
 """
 
 from __future__ import annotations
 
 import statistics
+import tempfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.project import get_exercise
+from harness.authoring.mutants import exercise_variants, materialize
+from harness.authoring.selftest import SELFTEST_SECRET
 from harness.host.grading import grade_submission
+from harness.project import get_exercise
+
+REFERENCE = "reference"
 
 
 @dataclass
 class Calibration:
     slug: str
     seeds: list[int]
-    scores: list[tuple[int, float, float]] = field(default_factory=list)
-    measurements: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    subjects: list[str] = field(default_factory=list)
+    scores: dict[str, list[tuple[int, float, float]]] = field(default_factory=lambda: defaultdict(list))
+    measurements: dict[str, dict[str, list[float]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
     seconds: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     def to_markdown(self) -> str:
+        full = {subject: sum(score == maximum for _, score, maximum in self.scores[subject])
+                for subject in self.subjects}
         lines = [
             f"# Calibration of `{self.slug}`",
             "",
-            f"Reference solution graded with every check (hidden included) on seeds "
-            f"{self.seeds[0]}..{self.seeds[-1]} ({len(self.seeds)} seeds), local backend.",
+            f"Every correct solution graded with every check (hidden included) on seeds "
+            f"{self.seeds[0]}..{self.seeds[-1]} ({len(self.seeds)} seeds), local backend, selftest data secret.",
             "Regenerate with `grade calibrate " + self.slug + f" --seeds {len(self.seeds)} --write`.",
             "",
-            f"- full marks on {sum(score == maximum for _, score, maximum in self.scores)} of {len(self.scores)} seeds",
-            f"- grading time per run: median {statistics.median(self.seconds):.1f} s, max {max(self.seconds):.1f} s",
+            "Correct solutions: " + ", ".join(f"`{subject}` (full marks on {full[subject]} of "
+                                             f"{len(self.scores[subject])} seeds)" for subject in self.subjects),
             "",
-            "| measurement | min | median | max |",
-            "|---|---|---|---|",
+            f"Grading time per run: median {statistics.median(self.seconds):.1f} s, max {max(self.seconds):.1f} s.",
+            "",
+            "| measurement | solution | min | median | max |",
+            "|---|---|---|---|---|",
         ]
-        for name, values in sorted(self.measurements.items()):
-            lines.append(f"| {name} | {min(values):.4g} | {statistics.median(values):.4g} | {max(values):.4g} |")
+        for name, by_subject in sorted(self.measurements.items()):
+            everything = [value for values in by_subject.values() for value in values]
+            for subject in self.subjects:
+                values = by_subject.get(subject)
+                if values:
+                    lines.append(f"| {name} | {subject} | {min(values):.4g} | {statistics.median(values):.4g} | "
+                                 f"{max(values):.4g} |")
+            if len(by_subject) > 1:
+                lines.append(f"| {name} | **all correct solutions** | **{min(everything):.4g}** | "
+                             f"{statistics.median(everything):.4g} | **{max(everything):.4g}** |")
         if self.failures:
-            lines += ["", "Checks the reference failed:", ""] + [f"- {failure}" for failure in self.failures]
+            lines += ["", "Checks a correct solution failed:", ""] + [f"- {failure}" for failure in self.failures]
         return "\n".join(lines) + "\n"
 
 
-def calibrate(*, slug: str, seeds: list[int], backend: str = "local", progress=lambda message: None) -> Calibration:
-    """Grade ``solutions/<slug>`` on each seed, hidden checks included, and collect the figures."""
-    exercise = get_exercise(slug)
-    solution = exercise.solution_dir
-    calibration = Calibration(slug=slug, seeds=list(seeds))
+def _record(calibration: Calibration, subject: str, path: Path, seeds: list[int], backend: str, progress) -> None:
+    calibration.subjects.append(subject)
     for seed in seeds:
-        result = grade_submission(path=solution, exercise=exercise.slug, seed=seed, backend=backend,
-                                  include_hidden=True)
-        calibration.scores.append((seed, result.score, result.max_score))
+        result = grade_submission(path=path, exercise=calibration.slug, seed=seed, backend=backend,
+                                  include_hidden=True, data_secret=SELFTEST_SECRET)
+        calibration.scores[subject].append((seed, result.score, result.max_score))
         calibration.seconds.append(result.durations.get("total_seconds", 0.0))
         for check in result.checks:
             for name, value in check.measurements.items():
-                calibration.measurements[f"{check.check_id.split('::')[-1]}: {name}"].append(value)
+                calibration.measurements[f"{check.check_id.split('::')[-1]}: {name}"][subject].append(value)
             if check.score < check.max_score:
-                calibration.failures.append(f"seed {seed}: {check.check_id}: {check.output[:200]}")
-        progress(f"seed {seed}: {result.score:g}/{result.max_score:g} in {calibration.seconds[-1]:.1f} s")
+                calibration.failures.append(f"{subject}, seed {seed}: {check.check_id}: {check.output[:200]}")
+        progress(f"{subject}, seed {seed}: {result.score:g}/{result.max_score:g} "
+                 f"in {calibration.seconds[-1]:.1f} s")
+
+
+def calibrate(*, slug: str, seeds: list[int], backend: str = "local", progress=lambda message: None) -> Calibration:
+    """Grade ``solutions/<slug>`` and every variant on each seed, hidden checks included; collect the figures."""
+    exercise = get_exercise(slug)
+    calibration = Calibration(slug=slug, seeds=list(seeds))
+    _record(calibration, REFERENCE, exercise.solution_dir, seeds, backend, progress)
+    for variant in exercise_variants(exercise):
+        with tempfile.TemporaryDirectory(prefix=f"variant-{variant.name}-") as folder:
+            path = materialize(exercise, variant, Path(folder) / exercise.slug)
+            _record(calibration, variant.name, path, seeds, backend, progress)
     return calibration
 
 

@@ -115,12 +115,16 @@ class GroupAccountant:
                            run_delay_seconds=_run_delay_seconds(self.group), members=len(alive))
 
     def proportional_mb(self) -> float:
-        """The group's memory by PSS (shared pages divided among sharers); RSS where PSS is unreadable."""
+        """The group's memory by PSS (shared pages divided among sharers).
+
+        Where a member's PSS cannot be read (another user's process, in the container), only the group
+        leader's resident size is counted; the container's own memory limit covers the rest.
+        """
         total = 0.0
         for pid in list(self.members):
             value = proportional_mb(pid)
             if value is None:
-                stat = _read_stat(pid)
+                stat = _read_stat(pid) if pid == self.group else None
                 value = stat[2] if stat is not None and stat[0] == self.group else 0.0
             total += value
         return total

@@ -4,6 +4,10 @@ Each helper raises :class:`~harness.grader.failures.CheckFailed` with what was
 expected, what was found and what to look at.  They first make sure a value is
 data (not an object left in the submission process), so that a return value
 that claims to equal everything gains nothing.
+
+They fail closed: NaN or infinity in a candidate's value fails, and a reference
+that is itself not finite is a :class:`~harness.grader.failures.GradingProblem`
+(the grader's bug), never a pass.
 """
 
 from __future__ import annotations
@@ -13,12 +17,29 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from harness.grader.failures import CheckFailed, NotImplementedYet, RaisedInSubmission
+from harness.grader.failures import CheckFailed, GradingProblem, NotImplementedYet, RaisedInSubmission
 from harness.grader.proxy import Handle
 
 
 def _hint(hint: str | None) -> str:
     return f" Look at {hint}." if hint else ""
+
+
+def describe(value: Any) -> str:
+    """Name what a value is, for a message: a handle's remote type, else the Python type (and a length)."""
+    if isinstance(value, Handle):
+        return f"an object of type {value.type_name}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of {len(value)} items"
+    return type(value).__name__
+
+
+def reference_values(reference: Any, *, what: str) -> np.ndarray:
+    """The grader's own expected values as float64, refusing NaN or infinity there (a grader bug)."""
+    array = np.asarray(reference, dtype=np.float64)
+    if not np.all(np.isfinite(array)):
+        raise GradingProblem(f"the grader's expected value for {what} is not finite; this is a bug in the grader")
+    return array
 
 
 def expect_array(value: Any, *, what: str, hint: str | None = None, dtype_kind: str = "biuf") -> np.ndarray:
@@ -67,11 +88,11 @@ def expect_finite(value: Any, *, what: str, hint: str | None = None) -> np.ndarr
 def expect_close(actual: Any, reference: Any, *, what: str, rtol: float = 1e-5, atol: float = 1e-6,
                  hint: str | None = None) -> np.ndarray:
     """Fail unless ``actual`` matches ``reference`` elementwise, naming the worst element."""
-    reference = np.asarray(reference)
+    reference = reference_values(reference, what=what)
     array = expect_shape(actual, reference.shape, what=what, hint=hint)
     expect_finite(array, what=what, hint=hint)
-    difference = np.abs(array.astype(np.float64) - reference.astype(np.float64))
-    tolerance = atol + rtol * np.abs(reference.astype(np.float64))
+    difference = np.abs(array.astype(np.float64) - reference)
+    tolerance = atol + rtol * np.abs(reference)
     if (difference > tolerance).any():
         worst = np.unravel_index(int(np.argmax(difference - tolerance)), difference.shape)
         count = int((difference > tolerance).sum())
@@ -112,6 +133,52 @@ def expect_scalar(value: Any, *, what: str, hint: str | None = None) -> float:
     if not math.isfinite(number):
         raise CheckFailed(f"{what} should be a finite number, but it is {number}.{_hint(hint)}")
     return number
+
+
+def expect_scalar_close(value: Any, expected: float, *, what: str, rtol: float = 1e-5, atol: float = 1e-6,
+                        hint: str | None = None) -> float:
+    """Return ``value`` as a float, or fail unless it is within ``atol + rtol * |expected|`` of ``expected``."""
+    number = expect_scalar(value, what=what, hint=hint)
+    wanted = float(reference_values(expected, what=what))
+    if not abs(number - wanted) <= atol + rtol * abs(wanted):
+        raise CheckFailed(f"{what} should be {wanted:.6g}, but it is {number:.6g} (difference "
+                          f"{abs(number - wanted):.3g}).{_hint(hint)}")
+    return number
+
+
+def relative_error(actual: Any, reference: Any) -> float:
+    """``|actual - reference| / |reference|`` in the max norm, failing closed.
+
+    Zero over zero is 0 only when both are exactly zero; a zero reference with a non-zero value, or any
+    NaN or infinity, gives infinity, so that no threshold can pass it.
+    """
+    found = np.asarray(actual, dtype=np.float64)
+    wanted = np.asarray(reference, dtype=np.float64)
+    if found.shape != wanted.shape or not (np.all(np.isfinite(found)) and np.all(np.isfinite(wanted))):
+        return math.inf
+    scale = float(np.max(np.abs(wanted), initial=0.0))
+    difference = float(np.max(np.abs(found - wanted), initial=0.0))
+    if scale == 0.0:
+        return 0.0 if difference == 0.0 else math.inf
+    return difference / scale
+
+
+def safe_min(values: Any, *, what: str) -> float:
+    """The smallest of ``values``, failing when there are none or any is NaN or infinite (``min`` hides NaN)."""
+    array = expect_finite(np.asarray(values, dtype=np.float64) if not isinstance(values, np.ndarray) else values,
+                          what=what)
+    if array.size == 0:
+        raise CheckFailed(f"{what} is empty.")
+    return float(array.min())
+
+
+def safe_max(values: Any, *, what: str) -> float:
+    """The largest of ``values``, failing when there are none or any is NaN or infinite (``max`` hides NaN)."""
+    array = expect_finite(np.asarray(values, dtype=np.float64) if not isinstance(values, np.ndarray) else values,
+                          what=what)
+    if array.size == 0:
+        raise CheckFailed(f"{what} is empty.")
+    return float(array.max())
 
 
 def expect_loss_decreases(losses: Any, *, what: str = "the training loss", min_relative_drop: float = 0.1,

@@ -72,6 +72,8 @@ def run_checks(*, spec: RunSpec, quiet: bool = True) -> RunResult:
         "--tb=no",
         "-q" if quiet else "-v",
     ]
+    if spec.stop_at_first_failure:
+        arguments.append("-x")
     error = None
     try:
         exit_code = pytest.main(arguments, plugins=[plugin])

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from harness.host.backends.base import BackendUnavailable
 from harness.project import UnknownExercise, all_exercises
@@ -146,6 +147,25 @@ def new_command(slug, title):
     console.print(next_steps(slug))
 
 
+@main.command("skeleton")
+@click.argument("slugs", nargs=-1)
+def skeleton_command(slugs):
+    """Regenerate the skeleton and notebook of each exercise (all by default) from its solution.
+
+    Regions between `# BEGIN SOLUTION: hint` and `# END SOLUTION` in solutions/SLUG/ become
+    TODOs that raise NotImplementedError in exercises/SLUG/ (.py and .ipynb).
+
+    \b
+    Example:
+      grade skeleton cnn gan
+    """
+    from harness.authoring.skeleton import generate
+    from harness.project import Project
+
+    for path in generate(Project.current().root, list(slugs) or None):
+        click.echo(f"wrote {path}")
+
+
 @main.command("bundle")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="A new folder to write the kit into.")
@@ -192,36 +212,50 @@ def calibrate_command(slug, seed_count, write):
 @main.command("selftest")
 @click.argument("slugs", nargs=-1)
 @click.option("--seeds", "seed_count", type=click.IntRange(1, 1000), default=10, show_default=True,
-              help="Grade the reference solution on seeds 0..N-1.")
+              help="Grade the reference solution and each variant on seeds 0..N-1.")
+@click.option("--mutant-seeds", type=click.IntRange(1, 1000), default=1, show_default=True,
+              help="Grade each mutant on the first N of those seeds.")
+@click.option("--argument-mutants/--no-argument-mutants", default=True, show_default=True,
+              help="Also prove that ignoring any argument of the contract loses points.")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="local", show_default=True)
-def selftest_command(slugs, seed_count, backend):
-    """Prove graders sound: solution full marks, skeleton 0, each mutant loses exactly its checks.
+def selftest_command(slugs, seed_count, mutant_seeds, argument_mutants, backend):
+    """Prove graders sound: correct solutions full marks, skeleton 0, each mutant loses exactly its checks.
 
+    The reference solution and its variants (graders/SLUG/variants/) must score full marks
+    on every seed; each mutant (graders/SLUG/mutants/) must fail exactly the checks it names;
+    each argument mutant (a solution that ignores one parameter) must lose points.
     With no SLUGS, every exercise is tested. Exits 1 on any violation.
 
     \b
     Example:
-      grade selftest cnn conv_layer --seeds 20
+      grade selftest cnn conv_layer --seeds 20 --mutant-seeds 3
     """
     from rich.table import Table
 
-    from harness.authoring.selftest import selftest
+    from harness.authoring.selftest import selftest, summary_table
 
     console = Console()
     slugs = list(slugs) or [exercise.slug for exercise in all_exercises()]
     try:
-        rows = selftest(slugs=slugs, seeds=list(range(seed_count)), backend=backend,
-                        progress=lambda message: console.print(f"[dim]{message}[/dim]"))
+        rows = selftest(slugs=slugs, seeds=list(range(seed_count)), backend=backend, mutant_seeds=mutant_seeds,
+                        include_argument_mutants=argument_mutants,
+                        progress=lambda message: console.print(Text(message, style="dim")))
     except (UnknownExercise, BackendUnavailable) as problem:
-        Console(stderr=True).print(f"[red]error:[/red] {problem}")
+        Console(stderr=True).print(Text(f"error: {problem}", style="red"))
         sys.exit(EXIT_BAD_INPUT)
     table = Table(title=f"grade selftest ({seed_count} seeds, {backend} backend)", show_lines=True)
     for column in ("Exercise", "Subject", "Expected", "Found", "OK", "s/run"):
         table.add_column(column)
     for row in rows:
         table.add_row(row.exercise, row.subject, row.expected, row.found,
-                      "[green]yes[/green]" if row.ok else "[red]NO[/red]", f"{row.seconds:.1f}")
+                      Text("yes", style="green") if row.ok else Text("NO", style="red"), f"{row.seconds:.1f}")
     console.print(table)
+    summary = Table(title="Summary")
+    for column in ("Exercise", "Mutants", "Argument mutants", "Variants", "Violations", "Flaky statistical checks"):
+        summary.add_column(column)
+    for line in summary_table(rows):
+        summary.add_row(*(str(cell) for cell in line))
+    console.print(summary)
     violations = sum(not row.ok for row in rows)
     console.print(f"{violations} of {len(rows)} proofs violated" if violations
                   else f"all {len(rows)} proofs hold")

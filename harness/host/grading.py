@@ -104,6 +104,7 @@ def reconcile(raw: RunOutput, *, exercise: Exercise, include_hidden: bool, seed:
 
 def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, backend: str = "auto",
                      include_hidden: bool = False, data_secret: str | None = None, threads: int = 1,
+                     stop_at_first_failure: bool = False,
                      notify: Callable[[str], None] = lambda message: None) -> RunResult:
     """Grade the submission at ``path`` and return its complete, validated result.
 
@@ -130,7 +131,8 @@ def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, 
             return _finish(result, started=started, backend=choice.backend, staged=None, path=path)
         request = RunRequest(exercise=chosen_exercise, submission_dir=staged.directory,
                              module_file=staged.module_file, seed=seed, include_hidden=include_hidden,
-                             data_secret=data_secret, threads=threads)
+                             data_secret=data_secret, threads=threads,
+                             stop_at_first_failure=stop_at_first_failure)
         raw = choice.backend.run(request)
     result = reconcile(raw, exercise=chosen_exercise, include_hidden=include_hidden, seed=seed,
                        data_secret=data_secret)

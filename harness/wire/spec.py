@@ -56,6 +56,7 @@ class RunSpec:
     results_file: str
     worker_user: str | None = None
     threads: int = 1            # threads of the candidate's numerical libraries: fixed, so results repeat
+    stop_at_first_failure: bool = False  # selftest's argument mutants only need to know a point is lost
 
     def __post_init__(self):
         if self.threads < 1:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import abc
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,7 @@ class RunRequest:
     include_hidden: bool
     data_secret: str = ""
     threads: int = 1
+    stop_at_first_failure: bool = False
 
     def spec(self, *, grader_dir: str, submission_dir: str, results_dir: str,
              worker_user: str | None = None) -> RunSpec:
@@ -41,7 +44,7 @@ class RunRequest:
         return RunSpec(grader_dir=grader_dir, submission_file=f"{submission_dir}/{self.module_file}",
                        seed=self.seed, data_secret=self.data_secret, include_hidden=self.include_hidden,
                        results_file=f"{results_dir}/{RESULT_FILE_NAME}", worker_user=worker_user,
-                       threads=self.threads)
+                       threads=self.threads, stop_at_first_failure=self.stop_at_first_failure)
 
     @staticmethod
     def runner_arguments(*, spec_file: str) -> list[str]:
@@ -77,6 +80,23 @@ def read_result_file(path: Path) -> tuple[dict | None, str | None]:
     if not isinstance(data, dict):
         return None, "the result file does not hold a JSON object"
     return data, None
+
+
+def stage_grader(request: RunRequest, destination: Path, *, mode: int = 0o700) -> Path:
+    """Copy the grader files the project's file policy gives this run into ``destination`` (folders ``mode``)."""
+    destination.mkdir(parents=True)
+    os.chmod(destination, mode)
+    for source, relative in request.exercise.grader_files(include_hidden=request.include_hidden):
+        if source.is_symlink() or not source.is_file():
+            raise ValueError(f"refusing to copy {source}: it is not a regular file")
+        target = destination / relative
+        for folder in reversed(target.relative_to(destination).parents[:-1]):
+            if not (destination / folder).exists():
+                (destination / folder).mkdir()
+                os.chmod(destination / folder, mode)
+        shutil.copyfile(source, target, follow_symlinks=False)
+        os.chmod(target, mode & 0o666)
+    return destination
 
 
 def trim_log(text: str) -> str:

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from harness.host.backends.base import (
     RESULT_FILE_NAME,
+    stage_grader,
     SPEC_FILE_NAME,
     Backend,
     BackendUnavailable,
@@ -213,7 +214,7 @@ def stage_run(request: RunRequest, staging: Path) -> dict:
     harness_copy = staging / "opt" / "harness"
     _copy_tree(HARNESS_SOURCE, harness_copy, private=False, accept=_container_harness_file)
     grader_copy = staging / "grader"
-    _copy_files(request.exercise.grader_files(include_hidden=request.include_hidden), grader_copy, private=True)
+    stage_grader(request, grader_copy, mode=_private_mode())
     submission_copy = staging / "submission"
     _copy_tree(request.submission_dir, submission_copy, private=False, accept=lambda path: True)
     results = staging / "results"
@@ -235,22 +236,6 @@ def _container_harness_file(path: Path) -> bool:
     if relative.parts[0] in HOST_ONLY_TIERS or path.name == "__pycache__":
         return False
     return path.is_dir() or path.suffix in (".py", ".json")
-
-
-def _copy_files(pairs: list[tuple[Path, Path]], destination: Path, *, private: bool) -> None:
-    """Copy (file, relative path) pairs under ``destination``, making folders with the right mode."""
-    destination.mkdir(parents=True)
-    os.chmod(destination, _private_mode() if private else 0o755)
-    for source, relative in pairs:
-        if source.is_symlink() or not source.is_file():
-            raise ValueError(f"refusing to copy {source}: it is not a regular file")
-        target = destination / relative
-        for folder in reversed(target.relative_to(destination).parents[:-1]):
-            if not (destination / folder).exists():
-                (destination / folder).mkdir()
-                os.chmod(destination / folder, _private_mode() if private else 0o755)
-        shutil.copyfile(source, target, follow_symlinks=False)
-        os.chmod(target, 0o640 if private else 0o644)
 
 
 def _copy_tree(source: Path, destination: Path, *, private: bool, accept) -> None:

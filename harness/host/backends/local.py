@@ -15,7 +15,9 @@ import tempfile
 from pathlib import Path
 
 from harness.host.backends.base import (
+    RESULT_FILE_NAME,
     SPEC_FILE_NAME,
+    stage_grader,
     Backend,
     RunOutput,
     RunRequest,
@@ -33,11 +35,13 @@ class LocalBackend(Backend):
                 "and network); deadlines and memory limits still apply.")
 
     def run(self, request: RunRequest) -> RunOutput:
-        with tempfile.TemporaryDirectory(prefix="grade-results-") as results_dir:
-            os.chmod(results_dir, 0o700)
-            spec_file = request.spec(grader_dir=str(request.exercise.grader_dir),
-                                     submission_dir=str(request.submission_dir),
-                                     results_dir=results_dir).write(Path(results_dir) / SPEC_FILE_NAME)
+        with tempfile.TemporaryDirectory(prefix="grade-run-") as run_dir:
+            os.chmod(run_dir, 0o700)
+            grader_dir = stage_grader(request, Path(run_dir) / "grader")
+            results_dir = Path(run_dir) / "results"
+            results_dir.mkdir(mode=0o700)
+            spec_file = request.spec(grader_dir=str(grader_dir), submission_dir=str(request.submission_dir),
+                                     results_dir=str(results_dir)).write(results_dir / SPEC_FILE_NAME)
             command = [sys.executable, *request.runner_arguments(spec_file=str(spec_file))]
             environment = dict(os.environ, PYTHONPATH=str(HARNESS_PARENT), PYTHONDONTWRITEBYTECODE="1",
                                TF_CPP_MIN_LOG_LEVEL="2")
@@ -56,7 +60,7 @@ class LocalBackend(Backend):
                 raise
             finally:
                 _kill_group(process)  # a worker left behind by a crashed grader
-            result, problem = read_result_file(Path(results_dir) / "result.json")
+            result, problem = read_result_file(results_dir / RESULT_FILE_NAME)
             if failure is None and result is None:
                 failure = f"{problem} (grader exit code {process.returncode})"
             return RunOutput(result=result, failure=failure,
