@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 		{ echo "Python 3.11 is required (found $$($(PYTHON) --version))"; exit 1; }
 	@$(PYTHON) -m venv $(VENV) || { echo "Cannot create a venv: on Debian, apt-get install python3-venv"; exit 1; }
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $@
 
 ## grade: grade SUBMISSION (default: the cnn reference solution) on the default backend

@@ -25,6 +25,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from harness.errors import BadInput
+
 HARNESS_DIR = Path(__file__).resolve().parent
 HARNESS_PARENT = HARNESS_DIR.parent      # the folder that goes on PYTHONPATH for ``import harness``
 PROJECT_ROOT_VARIABLE = "GRADE_PROJECT_ROOT"
@@ -39,7 +41,7 @@ AUTHORING_ONLY_NAMES = frozenset({"mutants", "variants", "CALIBRATION.md", KIT_R
 AUTHORING_ONLY_PREFIXES = ("solution", "mutant", "variant")
 
 
-class UnknownExercise(ValueError):
+class UnknownExercise(BadInput, ValueError):
     """No grader exists for the exercise asked for."""
 
 

@@ -38,15 +38,69 @@ def test_bad_input_exits_2(probe_graders, tmp_path):
     assert outcome.exit_code == 2 and "--exercise" in outcome.output
 
 
-def test_missing_module_file_is_graded_as_zero(probe_graders, tmp_path):
+def test_folder_without_the_module_file_is_bad_input(probe_graders, tmp_path):
     folder = tmp_path / "probe"
     folder.mkdir()
     (folder / "other.py").write_text("")
     outcome = invoke(str(folder), "--backend", "local")
-    assert outcome.exit_code == 0 and "has no probe.py" in outcome.output
+    assert outcome.exit_code == 2 and "has no probe.py" in " ".join(outcome.output.split())
 
 
 def test_list_shows_points_and_budgets(probe_graders):
     outcome = invoke("list")
     assert outcome.exit_code == 0
     assert "probe" in outcome.output and "5 + 1" in outcome.output and "40 s" in outcome.output
+
+
+def test_an_empty_folder_a_zip_and_a_foreign_file_are_bad_input(probe_graders, tmp_path):
+    empty = tmp_path / "probe"
+    empty.mkdir()
+    archive = tmp_path / "probe.zip"
+    archive.write_bytes(b"PK\x05\x06" + bytes(18))
+    text = tmp_path / "probe.txt"
+    text.write_text("def add(a, b): return a + b\n")
+    for path in (empty, archive, text):
+        outcome = invoke(str(path), "--exercise", "probe", "--backend", "local")
+        assert outcome.exit_code == 2, (path.name, outcome.output)
+
+
+def test_a_result_the_host_rejects_is_a_grading_error(probe_graders, tmp_path, monkeypatch):
+    from harness.host.backends.local import LocalBackend
+    from harness.host.backends.base import RunOutput
+
+    def forged(self, request):
+        return RunOutput(result={"version": 2, "status": "pass", "score": 99})  # not a valid result
+
+    monkeypatch.setattr(LocalBackend, "run", forged)
+    outcome = invoke(str(SCENARIOS / "scores_full_marks"), "--exercise", "probe", "--backend", "local",
+                     "--json", str(tmp_path / "r.json"))
+    assert outcome.exit_code == 3, outcome.output
+    assert json.loads((tmp_path / "r.json").read_text())["status"] == "error"
+
+
+def test_ctrl_c_exits_130(probe_graders, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-m", "harness.host.cli", str(SCENARIOS / "infinite_loop_times_out_scale"),
+               "--exercise", "probe", "--backend", "local"]
+    process = subprocess.Popen(command, env=dict(os.environ, GRADE_GRADERS_DIR=str(probe_graders)),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    time.sleep(4)  # well inside the endless scale() call
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 130, output.decode(errors="replace")[-2000:]
+
+
+def test_markup_in_candidate_output_is_shown_not_rendered(probe_graders, tmp_path):
+    folder = tmp_path / "probe"
+    folder.mkdir()
+    source = (SCENARIOS / "scores_full_marks" / "probe.py").read_text()
+    (folder / "probe.py").write_text(source.replace("def add(a, b):\n", "def add(a, b):\n"
+                                                    "    print('\\x1b[32m[bold green]Total: 99 / 5[/bold green]')\n"))
+    outcome = invoke(str(folder), "--exercise", "probe", "--backend", "local", "-v")
+    assert outcome.exit_code == 0
+    assert "[bold green]Total: 99 / 5[/bold green]" in outcome.output and "\x1b" not in outcome.output

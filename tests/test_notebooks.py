@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from harness.host.grading import grade_submission
+from harness.host.staging import AmbiguousSubmission
 from harness.authoring.notebooks import make_notebook
 
 SOLUTION = (Path(__file__).parent / "scenarios" / "scores_full_marks" / "probe.py").read_text()
@@ -69,8 +70,7 @@ def test_malformed_notebook_scores_0_with_a_clear_error(tmp_path, probe_graders,
 def test_filled_module_and_notebook_together_are_never_silently_chosen(tmp_path, probe_graders):
     folder = write_notebook(tmp_path / "probe", make_notebook(SOLUTION, title="Probe", module="probe.py"))
     (folder / "probe.py").write_text(SOLUTION)
-    result = grade(folder)
-    assert result.score == 0
-    assert "both probe.py and probe.ipynb" in result.checks[0].output
+    with pytest.raises(AmbiguousSubmission, match="both probe.py and probe.ipynb"):
+        grade(folder)
     named = grade(folder / "probe.ipynb")
     assert named.score == 5 and named.submission["file"] == "probe.ipynb"

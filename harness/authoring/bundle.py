@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from harness.errors import BadInput
 from harness.project import Project, UnknownExercise
 
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
@@ -32,7 +33,7 @@ not sufficient. `grade --help` explains the options and exit codes.
 """
 
 
-class BundleError(ValueError):
+class BundleError(BadInput, ValueError):
     """The kit cannot be written where asked."""
 
 

@@ -26,10 +26,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import BadInput
 from harness.project import Exercise
 
 
-class MalformedMutant(ValueError):
+class MalformedMutant(BadInput, ValueError):
     """A mutant file is invalid or no longer applies to the solution."""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from harness.errors import BadInput
 from harness.authoring.skeleton import generate
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
@@ -159,7 +160,7 @@ NEXT_STEPS = """Created exercise {slug}. It already passes `grade selftest {slug
 See graders/AUTHORING.md."""
 
 
-class ScaffoldError(ValueError):
+class ScaffoldError(BadInput, ValueError):
     """The exercise cannot be created: bad name, or it exists already."""
 
 

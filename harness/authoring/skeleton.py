@@ -24,6 +24,7 @@ from pathlib import Path
 
 import nbformat
 
+from harness.errors import BadInput
 from harness.authoring.notebooks import make_notebook
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::[ \t]*(?P<hint>.*?))?[ \t]*$")
@@ -31,7 +32,7 @@ END = re.compile(r"^[ \t]*# END SOLUTION[ \t]*$")
 DEFAULT_HINT = "write this part"
 
 
-class MalformedSolution(ValueError):
+class MalformedSolution(BadInput, ValueError):
     """The solution's markers are unbalanced or misplaced."""
 
 

@@ -1,18 +1,22 @@
 """Measure what the submission worker and every process it started use: CPU seconds, memory, waiting.
 
+Which processes those are is decided by :mod:`harness.grader.containment` (a cgroup, or the
+grader's descendants as their subreaper), so a child that calls ``setsid()`` is counted too.
+
 Deadlines are charged in CPU seconds, so a machine under load slows a call
 down without costing the candidate anything.  Three readings make that fair:
 
-- **CPU**: user + system time of every process in the worker's process group,
-  plus the time of the children they have reaped (``/proc/PID/stat``);
+- **CPU**: the cgroup's own count where there is one (``cpu.stat``, ended processes included);
+  otherwise user + system time of every member, plus the time of the children they have reaped
+  (``/proc/PID/stat``);
 - **memory**: resident size, cheap to read; only when it crosses the limit is
   the proportional set size (``smaps_rollup``) read, so that pages shared by
   forked children are not counted twice;
 - **waiting to run**: how long the group leader waited for a CPU
   (``/proc/PID/schedstat``), which tells a starved process from a sleeping one.
 
-Members of the group are found by a full ``/proc`` scan at most once a second;
-in between only the known members are read, so a sample costs a few file reads.
+Members are listed afresh at most once a second; in between only the known members
+are read, so a sample costs a few file reads.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
+
+from harness.grader.containment import ProcessSet
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
@@ -75,49 +81,37 @@ def proportional_mb(pid: int) -> float | None:
 
 
 class GroupAccountant:
-    """Follow one process group (the worker leads its own) and sum what its members use."""
+    """Follow one worker's process set and sum what its members use."""
 
-    def __init__(self, group: int):
-        self.group = group
-        self.members: set[int] = {group}
+    def __init__(self, processes: ProcessSet):
+        self.processes = processes
+        self.group = processes.leader
+        self.members: set[int] = {processes.leader}
         self._last_scan = 0.0
 
-    def _scan(self) -> None:
-        found = set()
-        try:
-            entries = os.listdir("/proc")
-        except OSError:
-            return
-        for entry in entries:
-            if entry.isdigit():
-                stat = _read_stat(int(entry))
-                if stat is not None and stat[0] == self.group:
-                    found.add(int(entry))
-        self.members = found | {self.group}
-        self._last_scan = time.monotonic()
-
     def sample(self) -> GroupSample:
-        """Read the group now."""
+        """Read the set now."""
         if time.monotonic() - self._last_scan >= FULL_SCAN_SECONDS:
-            self._scan()
+            self.members = self.processes.members() | {self.group}
+            self._last_scan = time.monotonic()
         cpu = rss = 0.0
         alive = set()
         for pid in self.members:
             stat = _read_stat(pid)
-            if stat is None or stat[0] != self.group:
+            if stat is None:
                 continue
             alive.add(pid)
             cpu += stat[1]
             rss += stat[2]
-        # A member that ended and was reaped by another member is in that member's reaped-children time.
         self.members = alive | {self.group}
-        return GroupSample(taken_at=time.monotonic(), cpu_seconds=cpu, rss_mb=rss,
-                           run_delay_seconds=_run_delay_seconds(self.group), members=len(alive))
+        counted = self.processes.cpu_seconds()
+        return GroupSample(taken_at=time.monotonic(), cpu_seconds=counted if counted is not None else cpu,
+                           rss_mb=rss, run_delay_seconds=_run_delay_seconds(self.group), members=len(alive))
 
     def proportional_mb(self) -> float:
-        """The group's memory by PSS (shared pages divided among sharers).
+        """The set's memory by PSS (shared pages divided among sharers).
 
-        Where a member's PSS cannot be read (another user's process, in the container), only the group
+        Where a member's PSS cannot be read (another user's process, in the container), only the
         leader's resident size is counted; the container's own memory limit covers the rest.
         """
         total = 0.0
@@ -125,6 +119,6 @@ class GroupAccountant:
             value = proportional_mb(pid)
             if value is None:
                 stat = _read_stat(pid) if pid == self.group else None
-                value = stat[2] if stat is not None and stat[0] == self.group else 0.0
+                value = stat[2] if stat is not None else 0.0
             total += value
         return total

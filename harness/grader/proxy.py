@@ -93,7 +93,8 @@ class Submission:
 
     def __init__(self, module_file: Path, *, seed: int, limits: WorkerLimits,
                  run_budget_seconds: float | None = None, worker_user: str | None = None,
-                 record_to: Path | None = None, threads: int = 1, preload: tuple[str, ...] = ()):
+                 record_to: Path | None = None, threads: int = 1, preload: tuple[str, ...] = (),
+                 run_cgroup: str | None = None):
         self.module_file = Path(module_file)
         self.seed = seed  # the worker's seed: derived from the run's secret, never the secret itself
         self.limits = limits
@@ -101,6 +102,7 @@ class Submission:
         self.worker_user = worker_user
         self.threads = threads
         self.preload = tuple(preload)
+        self.run_cgroup = run_cgroup
         self.retired_cpu_seconds = 0.0
         self.worker: WorkerProcess | None = None
         self.generation = 0
@@ -127,7 +129,7 @@ class Submission:
         self.generation += 1
         self.greeted = False
         self.worker = WorkerProcess(self.module_file, seed=self.seed, limits=self.limits, user=self.worker_user,
-                                    threads=self.threads, preload=self.preload)
+                                    threads=self.threads, preload=self.preload, run_cgroup=self.run_cgroup)
         self.worker.start()
 
     def start(self) -> None:

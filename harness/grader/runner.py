@@ -49,7 +49,7 @@ def run_checks(*, spec: RunSpec, quiet: bool = True) -> RunResult:
     submission = Submission(Path(spec.submission_file), seed=secret.worker_seed, limits=exercise.limits,
                             run_budget_seconds=exercise.time_budget_seconds, worker_user=spec.worker_user,
                             record_to=Path(record_to) if record_to else None, threads=spec.threads,
-                            preload=exercise.preload)
+                            preload=exercise.preload, run_cgroup=spec.cgroup)
     submission.spawn()  # the worker imports the candidate's libraries while pytest starts up here
     if str(grader_dir) not in sys.path:
         sys.path.insert(0, str(grader_dir))  # helper modules beside the checks import by name
@@ -128,7 +128,7 @@ def failed_run(spec: RunSpec | None, grader_dir: Path | None, message: str) -> R
 def write_result(result: RunResult, path: Path) -> None:
     """Write the result atomically, as ASCII JSON, so that no text in it can make writing fail."""
     temporary = path.with_suffix(".partial")
-    temporary.write_text(json.dumps(result.to_json(), indent=2, ensure_ascii=True), encoding="ascii")
+    temporary.write_text(json.dumps(result.clean().to_json(), indent=2, ensure_ascii=True), encoding="ascii")
     temporary.replace(path)
 
 

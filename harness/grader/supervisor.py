@@ -23,15 +23,26 @@ import ctypes
 import os
 import resource
 import select
+import shutil
 import signal
 import subprocess
+import tempfile
 import sys
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from harness.grader.accounting import GroupAccountant, GroupSample
+from harness.grader.containment import (
+    CgroupSet,
+    DescendantSet,
+    ProcessSet,
+    become_subreaper,
+    join_cgroup,
+    make_worker_cgroup,
+)
 from harness.grader.failures import CallTimedOut, MachineOverloaded, OutOfMemory, WorkerDied
 from harness.grader.output import OutputCollector
 from harness.project import HARNESS_PARENT, WorkerLimits
@@ -43,6 +54,7 @@ IDLE_WINDOW_SECONDS = 1.0
 IDLE_ACTIVITY_SECONDS = 0.02       # less CPU and less waiting for a CPU than this in a window: idle
 MIN_IDLE_LIMIT_SECONDS = 10.0
 PSS_RECHECK_SECONDS = 0.5
+PIDS_MAX = 512
 PR_SET_PDEATHSIG = 1
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
                     "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
@@ -60,7 +72,7 @@ def worker_environment(*, seed: int, threads: int) -> dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "TF_DETERMINISTIC_OPS": "1",
         "TF_ENABLE_ONEDNN_OPTS": "0",    # oneDNN picks kernels by CPU model: results would vary by machine
-        "KERAS_HOME": "/tmp/keras-home",
+        "KERAS_HOME": "/tmp/keras-home",   # the worker moves HOME, TMPDIR and KERAS_HOME to a private folder
         "HOME": "/tmp",
         "LANG": "C.UTF-8",
     }
@@ -79,15 +91,17 @@ class CallBudget:
 class WorkerProcess:
     """One submission worker: a child process serving requests for one module."""
 
-    def __init__(self, module_file: Path, *, seed: int, limits: WorkerLimits, user: str | None = None,
-                 threads: int = 1, preload: tuple[str, ...] = (), working_dir: str = "/tmp"):
+    def __init__(self, module_file: Path, *, seed: int, limits: WorkerLimits, user: str | int | None = None,
+                 threads: int = 1, preload: tuple[str, ...] = (), run_cgroup: str | None = None):
         self.module_file = Path(module_file)
         self.seed = seed
         self.limits = limits
         self.user = user
         self.threads = threads
         self.preload = tuple(preload)
-        self.working_dir = working_dir
+        self.run_cgroup = run_cgroup
+        self.private_dir = os.path.join(tempfile.gettempdir(), f"ml-grader-worker-{uuid.uuid4().hex}")
+        self.processes: ProcessSet | None = None
         self.process: subprocess.Popen | None = None
         self.output: OutputCollector | None = None
         self.memory_exceeded_mb: float | None = None
@@ -95,6 +109,7 @@ class WorkerProcess:
         self.cpu_seconds = 0.0           # charged so far: never decreases
         self.latest: GroupSample | None = None
         self._accountant: GroupAccountant | None = None
+        self._monitor_thread: threading.Thread | None = None
         self._killed_by_us: str | None = None
         self._sampled = threading.Condition()
 
@@ -103,13 +118,14 @@ class WorkerProcess:
         response_read, response_write = os.pipe()
         output_read, output_write = os.pipe()
         command = [
-            sys.executable, "-m", "harness.worker",
+            sys.executable, "-P", "-s", "-m", "harness.worker",
             "--module-file", str(self.module_file),
             "--request-fd", str(request_read),
             "--response-fd", str(response_write),
             "--seed", str(self.seed),
             "--cap-bytes", str(self.limits.message_cap_bytes),
             "--threads", str(self.threads),
+            "--private-dir", self.private_dir,
         ]
         if self.preload:
             command += ["--preload", ",".join(self.preload)]
@@ -120,6 +136,7 @@ class WorkerProcess:
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
             _die_with_parent()
 
+        become_subreaper()  # orphans of the worker's double forks come back to us, not to init
         try:
             self.process = subprocess.Popen(
                 command,
@@ -128,12 +145,12 @@ class WorkerProcess:
                 stderr=output_write,
                 pass_fds=(request_read, response_write),
                 env=worker_environment(seed=self.seed, threads=self.threads),
-                cwd=self.working_dir,
+                cwd="/",
                 start_new_session=True,
                 preexec_fn=limit_resources,
                 user=self.user,
                 group=self.user,
-                extra_groups=[] if self.user else None,
+                extra_groups=[] if self.user is not None else None,
             )
         finally:
             os.close(request_read)
@@ -143,8 +160,15 @@ class WorkerProcess:
         self.response_fd = response_read
         self.output = OutputCollector(output_read, self.limits.output_keep_bytes)
         self.output.start()
-        self._accountant = GroupAccountant(self.process.pid)  # the worker leads its own process group
-        threading.Thread(target=self._monitor, daemon=True, name="worker-monitor").start()
+        cgroup = make_worker_cgroup(self.run_cgroup, pids_max=PIDS_MAX,
+                                    memory_max_bytes=self.limits.memory_mb * 1024 * 1024)
+        if cgroup is not None and join_cgroup(cgroup, self.process.pid):
+            self.processes = CgroupSet(self.process.pid, cgroup)
+        else:
+            self.processes = DescendantSet(self.process.pid)
+        self._accountant = GroupAccountant(self.processes)
+        self._monitor_thread = threading.Thread(target=self._monitor, daemon=True, name="worker-monitor")
+        self._monitor_thread.start()
 
     @property
     def alive(self) -> bool:
@@ -283,6 +307,8 @@ class WorkerProcess:
             self.process.kill()
         except ProcessLookupError:
             pass
+        if self.processes is not None:
+            self.processes.kill_all()  # children that left the process group with setsid() too
 
     def close(self) -> None:
         """Stop the worker, then collect it."""
@@ -297,6 +323,11 @@ class WorkerProcess:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             pass
+        if self._monitor_thread is not None:
+            self._monitor_thread.join(timeout=5)  # it may be killing the set right now
+        if self.processes is not None:
+            self.processes.close()
+        shutil.rmtree(self.private_dir, ignore_errors=True)  # in a container the tmpfs goes with it anyway
         try:
             os.close(self.response_fd)
         except OSError:

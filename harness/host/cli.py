@@ -1,12 +1,13 @@
 """The ``grade`` command: a thin click layer over :mod:`harness.host.grading` and friends.
 
-Exit codes of ``grade PATH``:
+Exit codes of ``grade PATH`` (mapped from exceptions in one place, :mod:`harness.errors`):
 
 \b
-  0  the submission was graded (whatever its score)
-  1  graded, but the score is below --fail-under
-  2  bad usage or input: unknown exercise, missing path, unusable backend
-  3  grading error: the grader itself could not complete, the score is not trustworthy
+  0    the submission was graded (whatever its score)
+  1    graded, but the score is below --fail-under
+  2    bad usage or input: unknown exercise, missing or empty path, a zip, unusable backend
+  3    grading error: the grader itself could not complete, the score is not trustworthy
+  130  interrupted (Ctrl-C)
 """
 
 from __future__ import annotations
@@ -18,17 +19,22 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from harness.host.backends.base import BackendUnavailable
-from harness.project import UnknownExercise, all_exercises
+from harness.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_BELOW_THRESHOLD,
+    EXIT_GRADED,
+    EXIT_GRADING_ERROR,
+    EXIT_INTERRUPTED,
+    BadInput,
+    GradeError,
+)
 from harness.host.grading import BACKEND_CHOICES, grade_submission, resolve_exercise
 from harness.host.reports import render_catalogue, render_result
+from harness.host.exits import exits_cleanly
+from harness.host.sinks import say
+from harness.project import all_exercises
 from harness.wire.results import Status
 from harness.wire.spec import new_salt
-
-EXIT_GRADED = 0
-EXIT_BELOW_THRESHOLD = 1
-EXIT_BAD_INPUT = 2
-EXIT_GRADING_ERROR = 3
 
 
 class DefaultCommandGroup(click.Group):
@@ -40,6 +46,18 @@ class DefaultCommandGroup(click.Group):
         if arguments and arguments[0] not in self.commands and arguments[0] not in ("--help", "-h", "--version"):
             arguments = [self.default_command, *arguments]
         return super().parse_args(context, arguments)
+
+    def main(self, *args, **kwargs):
+        """Run the command; map what ends it to an exit code in one place (see harness.errors)."""
+        kwargs.pop("standalone_mode", None)
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            say(Console(stderr=True), "interrupted", "yellow", "")
+            sys.exit(EXIT_INTERRUPTED)
+        except click.ClickException as problem:
+            problem.show()
+            sys.exit(problem.exit_code)
 
 
 @click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,6 +87,7 @@ def main():
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
               help="Exit with code 1 when the score is below this percentage of the maximum (for CI).")
 @click.option("-v", "--verbose", is_flag=True, help="Show what your code printed in passing checks too.")
+@exits_cleanly
 def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, data_secret, fail_under, verbose):
     """Grade the submission at PATH (an exercise folder or its .py file).
 
@@ -83,25 +102,22 @@ def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, d
     console = Console()
     errors = Console(stderr=True)
     if not path.exists():
-        errors.print(f"[red]error:[/red] {path} does not exist")
-        sys.exit(EXIT_BAD_INPUT)
+        raise BadInput(f"{path} does not exist")
+    exercise = resolve_exercise(path, exercise_slug)
+    secret = data_secret or new_salt()
     try:
-        exercise = resolve_exercise(path, exercise_slug)
-        secret = data_secret or new_salt()
-        result = grade_submission(
-            path=path, exercise=exercise.slug, seed=seed, backend=backend, include_hidden=include_hidden,
-            data_secret=secret, notify=lambda message: errors.print(f"[yellow]note:[/yellow] {message}"),
-        )
-    except (UnknownExercise, BackendUnavailable, ValueError) as problem:
-        errors.print(f"[red]error:[/red] {problem}")
-        sys.exit(EXIT_BAD_INPUT)
+        result = grade_submission(path=path, exercise=exercise.slug, seed=seed, backend=backend,
+                                  include_hidden=include_hidden, data_secret=secret,
+                                  notify=lambda message: say(errors, "note: ", "yellow", message))
+    except ValueError as problem:  # a malformed --data-secret, say
+        raise BadInput(str(problem)) from None
+    if json_path:  # first, so that nothing the result holds can keep it from being written
+        json_path.write_text(result.dumps(), encoding="utf-8")
     hidden_not_run = 0 if include_hidden else sum(spec.hidden for spec in exercise.checks)
     render_result(result, console=console, verbose=verbose, hidden_not_run=hidden_not_run)
     if verbose:
-        errors.print(f"data secret: {secret} (grade again with --seed {seed} --data-secret {secret} to repeat "
-                     "this run exactly)")
-    if json_path:
-        json_path.write_text(result.dumps(), encoding="utf-8")
+        say(errors, "data secret: ", "dim", f"{secret} (grade again with --seed {seed} --data-secret {secret} "
+            "to repeat this run exactly)")
     if result.status is Status.ERROR:
         sys.exit(EXIT_GRADING_ERROR)
     if fail_under is not None and result.max_score and 100 * result.score / result.max_score < fail_under:
@@ -110,6 +126,7 @@ def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, d
 
 
 @main.command("list")
+@exits_cleanly
 def list_command():
     """Show the exercises with their points and time budgets.
 
@@ -123,6 +140,7 @@ def list_command():
 @main.command("new")
 @click.argument("slug")
 @click.option("--title", help="The exercise's title (default: from SLUG).")
+@exits_cleanly
 def new_command(slug, title):
     """Scaffold a new exercise SLUG: solution, grader, mutant and README templates.
 
@@ -134,13 +152,9 @@ def new_command(slug, title):
       grade new lstm_forecasting --title "LSTM forecasting"
     """
     from harness.project import Project
-    from harness.authoring.scaffold import ScaffoldError, create_exercise, next_steps
+    from harness.authoring.scaffold import create_exercise, next_steps
 
-    try:
-        files = create_exercise(slug=slug, project_root=Project.current().root, title=title)
-    except ScaffoldError as problem:
-        Console(stderr=True).print(f"[red]error:[/red] {problem}")
-        sys.exit(EXIT_BAD_INPUT)
+    files = create_exercise(slug=slug, project_root=Project.current().root, title=title)
     console = Console()
     for path in files:
         console.print(f"wrote {path}")
@@ -149,6 +163,7 @@ def new_command(slug, title):
 
 @main.command("skeleton")
 @click.argument("slugs", nargs=-1)
+@exits_cleanly
 def skeleton_command(slugs):
     """Regenerate the skeleton and notebook of each exercise (all by default) from its solution.
 
@@ -169,6 +184,7 @@ def skeleton_command(slugs):
 @main.command("bundle")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="A new folder to write the kit into.")
+@exits_cleanly
 def bundle_command(out):
     """Make the candidate kit: skeletons, notebooks, public checks and the harness.
 
@@ -178,13 +194,9 @@ def bundle_command(out):
     Example:
       grade bundle --out /tmp/kit && cd /tmp/kit && pip install -e .
     """
-    from harness.authoring.bundle import BundleError, build_kit
+    from harness.authoring.bundle import build_kit
 
-    try:
-        files = build_kit(out=out)
-    except BundleError as problem:
-        Console(stderr=True).print(f"[red]error:[/red] {problem}")
-        sys.exit(EXIT_BAD_INPUT)
+    files = build_kit(out=out)
     Console().print(f"wrote {len(files)} files to {out}")
 
 
@@ -193,6 +205,7 @@ def bundle_command(out):
 @click.option("--seeds", "seed_count", type=click.IntRange(1, 1000), default=20, show_default=True,
               help="How many seeds (0..N-1) to grade the reference solution on.")
 @click.option("--write", is_flag=True, help="Write graders/SLUG/CALIBRATION.md.")
+@exits_cleanly
 def calibrate_command(slug, seed_count, write):
     """Grade the reference solution of SLUG on many seeds and show what its checks measured.
 
@@ -218,6 +231,7 @@ def calibrate_command(slug, seed_count, write):
 @click.option("--argument-mutants/--no-argument-mutants", default=True, show_default=True,
               help="Also prove that ignoring any argument of the contract loses points.")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="local", show_default=True)
+@exits_cleanly
 def selftest_command(slugs, seed_count, mutant_seeds, argument_mutants, backend):
     """Prove graders sound: correct solutions full marks, skeleton 0, each mutant loses exactly its checks.
 
@@ -236,13 +250,9 @@ def selftest_command(slugs, seed_count, mutant_seeds, argument_mutants, backend)
 
     console = Console()
     slugs = list(slugs) or [exercise.slug for exercise in all_exercises()]
-    try:
-        rows = selftest(slugs=slugs, seeds=list(range(seed_count)), backend=backend, mutant_seeds=mutant_seeds,
-                        include_argument_mutants=argument_mutants,
-                        progress=lambda message: console.print(Text(message, style="dim")))
-    except (UnknownExercise, BackendUnavailable) as problem:
-        Console(stderr=True).print(Text(f"error: {problem}", style="red"))
-        sys.exit(EXIT_BAD_INPUT)
+    rows = selftest(slugs=slugs, seeds=list(range(seed_count)), backend=backend, mutant_seeds=mutant_seeds,
+                    include_argument_mutants=argument_mutants,
+                    progress=lambda message: console.print(Text(message, style="dim")))
     table = Table(title=f"grade selftest ({seed_count} seeds, {backend} backend)", show_lines=True)
     for column in ("Exercise", "Subject", "Expected", "Found", "OK", "s/run"):
         table.add_column(column)
@@ -272,6 +282,7 @@ def image_group():
               help="Base from debootstrap + docker import (offline), or python:3.11-slim from a registry. "
                    "Default: registry only if that base is already present.")
 @click.option("--force", is_flag=True, help="Rebuild even if the image for the current sources exists.")
+@exits_cleanly
 def image_build_command(offline, force):
     """Build the grading image from the pinned dependencies (reused when nothing changed).
 
@@ -286,13 +297,13 @@ def image_build_command(offline, force):
     console = Console()
     try:
         tag = build_image(offline=offline, force=force, progress=console.print)
-    except (ImageBuildError, docker.errors.DockerException) as problem:
-        Console(stderr=True).print(f"[red]image build failed:[/red] {problem}")
-        sys.exit(EXIT_GRADING_ERROR)
+    except docker.errors.DockerException as problem:
+        raise ImageBuildError(f"image build failed: {problem}") from None
     console.print(f"image ready: {tag}")
 
 
 @image_group.command("tag")
+@exits_cleanly
 def image_tag_command():
     """Print the image tag the current sources ask for.
 

@@ -7,6 +7,7 @@ maximum.  Whatever goes wrong, the caller gets a complete :class:`RunResult`.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -18,13 +19,7 @@ from harness.project import Exercise, UnknownExercise, all_exercises, get_exerci
 from harness.wire.results import CheckResult, InvalidResult, Outcome, RunResult, validate_schema
 from harness.wire.spec import fingerprint, new_salt, parse_salt
 from harness.wire.versions import library_versions
-from harness.host.staging import (
-    AmbiguousSubmission,
-    MissingSubmissionFile,
-    StagedSubmission,
-    UnsafeSubmission,
-    stage_submission,
-)
+from harness.host.staging import BrokenSubmission, StagedSubmission, stage_submission
 
 def resolve_exercise(path: Path, slug: str | None) -> Exercise:
     """Find the exercise for a submission: given by name, or known from the folder or file name."""
@@ -59,9 +54,9 @@ def reconcile(raw: RunOutput, *, exercise: Exercise, include_hidden: bool, seed:
     if raw.result is None:
         reason = raw.failure or "the grading run produced no result"
         return unrun_result(exercise, include_hidden=include_hidden, seed=seed, message=f"not run: {reason}",
-                            error=reason, output=raw.log)
+                            error=reason, output=raw.log).clean()
     try:
-        result = RunResult.from_json(raw.result)  # validates against the schema first
+        result = RunResult.from_json(raw.result).clean()  # validates against the schema first
     except (InvalidResult, KeyError, ValueError, TypeError) as error:
         return unrun_result(exercise, include_hidden=include_hidden, seed=seed,
                             message="not run: the result was rejected", error=f"the grader's result was rejected: {error}")
@@ -122,10 +117,11 @@ def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, 
     if choice.backend.notice():
         notify(choice.backend.notice())
     with tempfile.TemporaryDirectory(prefix="grade-submission-") as staging_dir:
+        os.chmod(staging_dir, 0o711)  # a worker running as another user may enter, not list
         try:
             staged = stage_submission(Path(path), Path(staging_dir) / "submission", module=chosen_exercise.module,
                                       pristine_dir=chosen_exercise.skeleton_dir)
-        except (UnsafeSubmission, MissingSubmissionFile, AmbiguousSubmission) as problem:
+        except BrokenSubmission as problem:  # the candidate's own file, unusable: it scores 0, with the reason
             result = unrun_result(chosen_exercise, include_hidden=include_hidden, seed=seed, message=str(problem),
                                   outcome=Outcome.FAILED, output=str(problem))
             return _finish(result, started=started, backend=choice.backend, staged=None, path=path)
@@ -148,5 +144,6 @@ def _finish(result: RunResult, *, started: float, backend: Backend, staged: Stag
     result.backend = backend.name
     result.submission = staged.describe() if staged else {"path": str(path)}
     result.durations["total_seconds"] = round(time.perf_counter() - started, 3)
+    result.clean()
     validate_schema(result.to_json())
     return result

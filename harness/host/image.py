@@ -34,6 +34,7 @@ import tomllib
 from pathlib import Path
 from typing import Callable
 
+from harness.errors import GradingFailure
 from harness import __version__
 from harness.project import Project
 
@@ -60,7 +61,7 @@ IMAGE_CHANGES = [
 Progress = Callable[[str], None]
 
 
-class ImageBuildError(RuntimeError):
+class ImageBuildError(GradingFailure, RuntimeError):
     """The grading image could not be built; the message says at which step and why."""
 
 

@@ -13,11 +13,18 @@ from pathlib import Path
 
 import nbformat
 
+from harness.errors import BadInput
+
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+MAX_CELLS = 2_000
+MAX_CELL_CHARS = 1_000_000
+MAX_CODE_CHARS = 5_000_000
+MAX_MARKDOWN_PARSE_CHARS = 20_000   # a markdown cell longer than this is not checked for code
 CELL_MAGICS_DROPPED_WHOLE = ("%%bash", "%%sh", "%%script", "%%system", "%%writefile", "%%html", "%%javascript",
                              "%%latex", "%%markdown", "%%svg", "%%perl", "%%ruby")
 
 
-class MalformedNotebook(ValueError):
+class MalformedNotebook(BadInput, ValueError):
     """The notebook cannot be read: not UTF-8, not JSON, or not a valid notebook."""
 
 
@@ -29,6 +36,10 @@ class ConvertedNotebook:
 
 def read_notebook(path: Path) -> nbformat.NotebookNode:
     """Read and validate a notebook, or raise :class:`MalformedNotebook` saying why."""
+    size = Path(path).stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise MalformedNotebook(f"{Path(path).name} is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB "
+                                "a notebook may hold; clear its outputs (Kernel > Restart & Clear Output) and save")
     try:
         text = Path(path).read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
@@ -44,8 +55,29 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
 
 
 def notebook_to_module(path: Path) -> ConvertedNotebook:
-    """Concatenate the code cells of a notebook into a module, without magics or shell escapes."""
+    """Concatenate the code cells of a notebook into a module, without magics or shell escapes.
+
+    Whatever the notebook holds, this raises nothing but :class:`MalformedNotebook`: the host never
+    lets a candidate's file crash it.
+    """
+    try:
+        return _notebook_to_module(path)
+    except MalformedNotebook:
+        raise
+    except Exception as error:  # MemoryError, RecursionError, anything a hostile file may provoke
+        raise MalformedNotebook(f"{Path(path).name} could not be read as a notebook "
+                                f"({type(error).__name__}); save it again from Jupyter") from None
+
+
+def _notebook_to_module(path: Path) -> ConvertedNotebook:
     notebook = read_notebook(path)
+    if len(notebook.cells) > MAX_CELLS:
+        raise MalformedNotebook(f"{Path(path).name} has {len(notebook.cells):,} cells, more than {MAX_CELLS:,}")
+    oversized = [number for number, cell in enumerate(notebook.cells, start=1)
+                 if len(cell.get("source", "")) > MAX_CELL_CHARS]
+    if oversized:
+        raise MalformedNotebook(f"cell {oversized[0]} of {Path(path).name} holds more than "
+                                f"{MAX_CELL_CHARS:,} characters")
     parts: list[str] = []
     notes: list[str] = []
     for number, cell in enumerate(notebook.cells, start=1):
@@ -72,13 +104,22 @@ def notebook_to_module(path: Path) -> ConvertedNotebook:
             else:
                 kept.append(line)
         parts.append(f"# --- cell {number} ---\n" + "\n".join(kept))
-    return ConvertedNotebook(source="\n\n".join(parts) + "\n", notes=notes)
+    source = "\n\n".join(parts) + "\n"
+    if len(source) > MAX_CODE_CHARS:
+        raise MalformedNotebook(f"the code cells of {Path(path).name} hold more than {MAX_CODE_CHARS:,} characters")
+    return ConvertedNotebook(source=source, notes=notes)
 
 
 def _looks_like_code(text: str) -> bool:
-    """Tell whether a markdown cell's text is Python that defines something (a cell turned to markdown)."""
+    """Tell whether a markdown cell's text is Python that defines something (a cell turned to markdown).
+
+    Only short cells are parsed, and any failure of the parser means "no": parsing hostile text must
+    not cost the host its memory or its stack.
+    """
+    if len(text) > MAX_MARKDOWN_PARSE_CHARS or not any(word in text for word in ("def ", "class ", "import ")):
+        return False
     try:
         tree = ast.parse(text)
-    except SyntaxError:
+    except (SyntaxError, ValueError, MemoryError, RecursionError, OverflowError):
         return False
     return any(isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom)) for node in tree.body)

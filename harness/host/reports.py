@@ -1,4 +1,9 @@
-"""Show a result in the terminal: a table of checks, then the total."""
+"""Show a result in the terminal: a table of checks, then the total.
+
+Every text that came from a result (check names, messages, what the candidate's code printed,
+paths) is shown through :func:`harness.host.sinks.terminal_text`: never as Rich markup, never
+with raw control characters.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from harness.host.sinks import terminal_text
 from harness.project import Exercise
 from harness.wire.results import Outcome, RunResult, Status
+from harness.wire.text import clean_text
 
 OUTCOME_STYLE = {
     Outcome.PASSED: ("✔", "green"),
@@ -37,8 +44,8 @@ def render_result(result: RunResult, *, console: Console, verbose: bool = False,
                   hidden_not_run: int = 0) -> None:
     """Print the table of checks and the total score of ``result``."""
     submission = result.submission.get("file") or result.submission.get("path", "")
-    table = Table(title=f"{result.exercise} — {submission} (seed {result.seed}, {result.backend} backend)",
-                  show_lines=True, expand=True)
+    table = Table(title=terminal_text(f"{result.exercise} — {submission} (seed {result.seed}, "
+                                      f"{result.backend} backend)"), show_lines=True, expand=True)
     table.add_column("", width=2, no_wrap=True)
     table.add_column("Check", ratio=2)
     table.add_column("Points", justify="right", no_wrap=True)
@@ -47,24 +54,24 @@ def render_result(result: RunResult, *, console: Console, verbose: bool = False,
         symbol, style = OUTCOME_STYLE[check.outcome]
         message = Text(check.outcome.label if check.outcome is not Outcome.PASSED else "passed", style=style)
         if check.output and check.outcome is not Outcome.PASSED:
-            message.append("\n" + check.output, style="default")
+            message.append("\n" + clean_text(check.output), style="default")
         if check.candidate_output and (verbose or check.outcome is not Outcome.PASSED):
-            message.append("\nYour code printed:\n" + _last_lines(check.candidate_output, CANDIDATE_OUTPUT_LINES),
-                           style="dim")
-        name = Text(check.name)
+            message.append("\nYour code printed:\n" + _last_lines(clean_text(check.candidate_output),
+                                                                   CANDIDATE_OUTPUT_LINES), style="dim")
+        name = terminal_text(check.name)
         if check.hidden:
             name.append(" (hidden)", style="dim")
         table.add_row(Text(symbol, style=style), name, f"{_points(check.score)}/{_points(check.max_score)}",
                       message)
     console.print(table)
     if result.output:
-        console.print(Panel(_last_lines(result.output, 30), title="Output", expand=True))
+        console.print(Panel(terminal_text(_last_lines(clean_text(result.output), 30)), title="Output", expand=True))
     if hidden_not_run:
         console.print(f"[dim]{hidden_not_run} hidden check(s) are not run here; instructors grade with them.[/dim]")
     if result.status is Status.ERROR:
-        console.print(f"[bold magenta]Grading error:[/bold magenta] {result.error}")
-        console.print("[magenta]The score below is incomplete; this is a problem of the grader, "
-                      "not of your submission.[/magenta]")
+        console.print(Text("Grading error: ", style="bold magenta") + terminal_text(result.error or ""))
+        console.print(Text("The score below is incomplete; this is a problem of the grader, "
+                           "not of your submission.", style="magenta"))
     style = {"pass": "bold green", "fail": "bold yellow", "error": "bold magenta"}[result.status.value]
     console.print(Text(f"Total: {_points(result.score)} / {_points(result.max_score)}  "
                        f"({result.status.value}, {result.durations.get('total_seconds', 0):.1f} s)", style=style))

@@ -13,6 +13,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import BadInput
 from harness.host.notebooks import MalformedNotebook, notebook_to_module
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
@@ -20,15 +21,19 @@ MAX_SUBMISSION_FILES = 500
 SKIPPED_NAMES = {"__pycache__", ".ipynb_checkpoints", ".git", ".venv", "node_modules"}
 
 
-class UnsafeSubmission(ValueError):
+class UnsafeSubmission(BadInput, ValueError):
     """The submission holds something the grader refuses to copy (a link outside it, too much data)."""
 
 
-class MissingSubmissionFile(ValueError):
+class MissingSubmissionFile(BadInput, ValueError):
     """The submission lacks the file the exercise grades."""
 
 
-class AmbiguousSubmission(ValueError):
+class BrokenSubmission(ValueError):
+    """The file to grade is there but cannot be turned into a module (a malformed notebook): it scores 0."""
+
+
+class AmbiguousSubmission(BadInput, ValueError):
     """Both the module and the notebook are filled in, and nothing says which one to grade."""
 
 
@@ -135,7 +140,7 @@ def stage_submission(source: Path, destination: Path, *, module: str,
     """Copy the submission at ``source`` (a folder, a ``.py`` or an ``.ipynb``) into ``destination``."""
     source = Path(source)
     if not source.exists():
-        raise FileNotFoundError(f"{source} does not exist")
+        raise MissingSubmissionFile(f"{source} does not exist")
     destination.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
     if source.is_file():
@@ -156,7 +161,7 @@ def stage_submission(source: Path, destination: Path, *, module: str,
         try:
             converted = notebook_to_module(graded)
         except MalformedNotebook as error:
-            raise MissingSubmissionFile(str(error)) from None
+            raise BrokenSubmission(str(error)) from None
         (destination / module).write_text(converted.source, encoding="utf-8")
         notes += [f"graded the notebook {graded.name} (its code cells, in order)"] + converted.notes
     else:

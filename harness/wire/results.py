@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from harness.errors import GradingFailure
+from harness.wire.text import clean_name, clean_text
+
 RESULT_FORMAT_VERSION = 2
 
 
@@ -98,6 +101,13 @@ class CheckResult:
             "measurements": self.measurements,
         }
 
+    def clean(self) -> "CheckResult":
+        """Sanitise every text of this check in place (see :mod:`harness.wire.text`); return it."""
+        self.check_id, self.name = clean_name(self.check_id), clean_name(self.name) or "check"
+        self.output, self.candidate_output = clean_text(self.output), clean_text(self.candidate_output)
+        self.measurements = {clean_name(name): value for name, value in self.measurements.items()}
+        return self
+
     @classmethod
     def from_json(cls, data: dict) -> "CheckResult":
         return cls(
@@ -139,6 +149,20 @@ class RunResult:
                               hidden=spec.hidden) for spec in specs]
         return cls(exercise=exercise, seed=seed, checks=checks, error=error, output=output,
                    versions=dict(versions or {}))
+
+    def clean(self) -> "RunResult":
+        """Sanitise every text of this result in place, so that no sink can choke on it; return it."""
+        self.output = clean_text(self.output)
+        self.error = clean_text(self.error) if self.error is not None else None
+        self.backend = clean_name(self.backend)
+        self.image = clean_name(self.image) if self.image is not None else None
+        self.submission = {clean_name(key): clean_name(value) if isinstance(value, str) else value
+                           for key, value in self.submission.items()}
+        self.versions = {clean_name(key): clean_name(value) if isinstance(value, str) else value
+                         for key, value in self.versions.items()}
+        for check in self.checks:
+            check.clean()
+        return self
 
     @property
     def score(self) -> float:
@@ -197,10 +221,11 @@ class RunResult:
         )
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2, ensure_ascii=False)
+        """The result as JSON text; ASCII-only, so that writing it can never fail on an odd character."""
+        return json.dumps(self.to_json(), indent=2, ensure_ascii=True)
 
 
-class InvalidResult(ValueError):
+class InvalidResult(GradingFailure, ValueError):
     """A result file is malformed, incomplete or claims more than it may."""
 
 

@@ -15,6 +15,8 @@ import secrets
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from harness.errors import GradingFailure
+
 MAX_SPEC_BYTES = 64 * 1024
 SALT_BYTES = 16
 
@@ -40,7 +42,7 @@ def fingerprint(salt_hex: str) -> str:
     return hashlib.sha256(b"ml-grader fingerprint:" + parse_salt(salt_hex)).hexdigest()[:16]
 
 
-class BadRunSpec(ValueError):
+class BadRunSpec(GradingFailure, ValueError):
     """The run specification is missing, unreadable or incomplete."""
 
 
@@ -54,7 +56,8 @@ class RunSpec:
     data_secret: str            # hex salt; with the seed it determines every check's data
     include_hidden: bool
     results_file: str
-    worker_user: str | None = None
+    worker_user: str | int | None = None   # run the worker as this user (name or uid), never as the grader's
+    cgroup: str | None = None   # a cgroup the host made for this run: workers get child cgroups in it
     threads: int = 1            # threads of the candidate's numerical libraries: fixed, so results repeat
     stop_at_first_failure: bool = False  # selftest's argument mutants only need to know a point is lost
 

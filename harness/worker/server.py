@@ -230,9 +230,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cap-bytes", type=int, default=256 * 1024 * 1024)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--private-dir", required=True, help="a folder to create and work in (must not exist)")
     parser.add_argument("--preload", default="", help="comma-separated modules to import before the submission")
     options = parser.parse_args(argv)
     _raise_own_oom_priority()
+    _move_into_private_folder(options.private_dir)
     requests = os.fdopen(options.request_fd, "rb", buffering=0)
     responses = os.fdopen(options.response_fd, "wb", buffering=0)
     for note in preload([name for name in options.preload.split(",") if name], threads=options.threads):
@@ -241,6 +243,21 @@ def main(argv: list[str] | None = None) -> None:
     worker = Worker(options.module_file, requests, responses, options.cap_bytes)
     worker.import_submission()
     worker.serve()
+
+
+def _move_into_private_folder(folder: str) -> None:
+    """Work in a fresh folder only this process can enter, never in a shared one such as /tmp.
+
+    The folder must not exist yet: one made in advance by someone else is refused.
+    """
+    import tempfile
+
+    os.mkdir(folder, 0o700)
+    os.chdir(folder)
+    for name in ("HOME", "TMPDIR"):
+        os.environ[name] = folder
+    os.environ["KERAS_HOME"] = os.path.join(folder, "keras")
+    tempfile.tempdir = folder
 
 
 def _raise_own_oom_priority() -> None:

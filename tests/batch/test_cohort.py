@@ -51,8 +51,27 @@ def test_summary_and_task_keys(graded_cohort):
 
 
 def _copy_gradebook(source, destination):
+    """Copy a gradebook with its secrets file (without it, no row can be trusted)."""
     with sqlite3.connect(source) as original, sqlite3.connect(destination) as copy:
         original.backup(copy)
+    suffix = Gradebook(source).secrets_path.name.removeprefix(source.name)
+    shutil.copyfile(source.with_name(source.name + suffix), destination.with_name(destination.name + suffix))
+
+
+def test_a_row_changed_outside_the_grader_is_graded_again(graded_cohort, probe_graders, tmp_path):
+    gradebook = tmp_path / "gradebook.sqlite"
+    _copy_gradebook(graded_cohort.gradebook, gradebook)
+    with sqlite3.connect(gradebook) as connection:  # what a daemon left behind by a submission did
+        connection.execute("UPDATE results SET score = 6, result_json = replace(result_json, '\"score\": 0.0', "
+                           "'\"score\": 6.0') WHERE candidate = 'syntax_error'")
+    forged = {entry.candidate: entry for entry in Gradebook(gradebook).entries()}["syntax_error"]
+    assert forged.result.score == 0 and "changed outside the grader" in forged.result.error
+    arguments = [str(graded_cohort.submissions), "--gradebook", str(gradebook), "--backend", "local"]
+    rerun = CliRunner().invoke(batch_command, arguments)
+    assert rerun.exit_code == 0, rerun.output
+    assert "graded 1, skipped 29" in " ".join(rerun.output.split())
+    restored = {entry.candidate: entry for entry in Gradebook(gradebook).entries()}["syntax_error"]
+    assert restored.result.error is None and restored.result.score == graded_cohort.expected["syntax_error"]
 
 
 def test_rerun_grades_only_what_changed(graded_cohort, probe_graders, tmp_path):

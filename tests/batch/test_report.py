@@ -11,6 +11,7 @@ import pytest
 from matplotlib.image import imread
 
 from harness.host.batch.report import write_report
+from harness.host.sinks import file_name_for
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 REQUIRE_BROWSER = os.environ.get("GRADE_REQUIRE_BROWSER") == "1"
@@ -54,7 +55,7 @@ def test_report_pages_hold_the_plots_the_table_and_a_page_per_candidate(report):
     assert "gradebook" in parts.tables and "checks" in parts.tables
     pages = [link for link in parts.links if link.startswith("candidates/")]
     assert len(pages) == len(cohort.expected)
-    loop_page = (index.parent / "candidates" / "infinite_loop.html").read_text()
+    loop_page = (index.parent / "candidates" / f"{file_name_for('infinite_loop')}.html").read_text()
     assert "CPU seconds" in loop_page and "timed out" in loop_page
 
 

@@ -9,6 +9,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from harness.errors import BadInput
 from harness.project import Exercise
 from harness.wire.spec import RunSpec
 
@@ -19,7 +20,7 @@ MAX_LOG_CHARS = 20_000
 STARTUP_MARGIN_SECONDS = 30.0
 
 
-class BackendUnavailable(RuntimeError):
+class BackendUnavailable(BadInput, RuntimeError):
     """The backend cannot run here (no engine, no image); the message says why."""
 
 
@@ -37,14 +38,14 @@ class RunRequest:
     stop_at_first_failure: bool = False
 
     def spec(self, *, grader_dir: str, submission_dir: str, results_dir: str,
-             worker_user: str | None = None) -> RunSpec:
+             worker_user: str | int | None = None, cgroup: str | None = None) -> RunSpec:
         """The run specification for the grader process, with paths as that process sees them."""
         if not self.data_secret:
             raise ValueError("a run needs a data secret")
         return RunSpec(grader_dir=grader_dir, submission_file=f"{submission_dir}/{self.module_file}",
                        seed=self.seed, data_secret=self.data_secret, include_hidden=self.include_hidden,
                        results_file=f"{results_dir}/{RESULT_FILE_NAME}", worker_user=worker_user,
-                       threads=self.threads, stop_at_first_failure=self.stop_at_first_failure)
+                       threads=self.threads, stop_at_first_failure=self.stop_at_first_failure, cgroup=cgroup)
 
     @staticmethod
     def runner_arguments(*, spec_file: str) -> list[str]:

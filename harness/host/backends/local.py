@@ -1,70 +1,137 @@
 """The local backend: the grader and worker as plain subprocesses of this machine.
 
-Deadlines and memory limits still hold, but the submission is not isolated: it
-runs as your user, can read your files and reach the network.  Use it for
-development and on machines without Docker.
+What it keeps:
+
+- CPU-second budgets, the wall-clock backstop and the memory limit of every call;
+- every process the submission starts is found and killed at the end, even one that calls
+  ``setsid()`` (a cgroup of the run where the host allows one, else the grader as subreaper);
+- the worker starts with ``-P -s`` in a fresh private folder, so no planted module in the working
+  folder or in ``/tmp`` can replace harness code;
+- the run specification (and its data secret) is read and removed by the grader before the
+  worker starts, and the grader's files sit in a folder of mode 0700;
+- when ``grade`` runs as root, the worker runs as a separate unprivileged user (uid
+  :data:`WORKER_UID`), so it cannot read the grader's files, the gradebook or other processes'
+  memory, provided that user can reach Python and the harness (otherwise it runs as root, and
+  says so).
+
+What it does not keep: the network is open, and a worker that runs as your own user can read
+and write whatever you can (your files, a gradebook, the staged hidden checks while the run
+lasts). Use the docker backend for anything you do not trust.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import stat
 import subprocess
 import sys
+import sysconfig
 import tempfile
 from pathlib import Path
 
+from harness.grader.containment import join_cgroup, make_run_cgroup, remove_run_cgroup
 from harness.host.backends.base import (
     RESULT_FILE_NAME,
     SPEC_FILE_NAME,
-    stage_grader,
     Backend,
     RunOutput,
     RunRequest,
     read_result_file,
+    stage_grader,
     trim_log,
 )
 from harness.project import HARNESS_PARENT
+
+WORKER_UID = 64_101   # a uid no login uses; needs no passwd entry
+
+
+def others_can_reach(path: Path) -> bool:
+    """Tell whether a user with no special rights can traverse to ``path`` and read it."""
+    path = Path(path).resolve()
+    for folder in [*reversed(path.parents), path] if path.is_dir() else reversed(path.parents):
+        try:
+            mode = folder.stat().st_mode
+        except OSError:
+            return False
+        if not mode & stat.S_IXOTH:
+            return False
+    try:
+        return bool(path.stat().st_mode & stat.S_IROTH)
+    except OSError:
+        return False
+
+
+def separate_worker_user() -> tuple[int | None, str | None]:
+    """The uid to run workers as (when ``grade`` runs as root), or None and the reason it cannot be done."""
+    if os.geteuid() != 0:
+        return None, None
+    needed = [Path(sys.executable), Path(sysconfig.get_paths()["stdlib"]), Path(sysconfig.get_paths()["purelib"]),
+              HARNESS_PARENT / "harness"]
+    unreachable = [str(path) for path in needed if not others_can_reach(path)]
+    if unreachable:
+        return None, (f"the worker runs as root: a separate user could not reach {unreachable[0]} "
+                      "(install Python and the harness where every user can read them)")
+    return WORKER_UID, None
 
 
 class LocalBackend(Backend):
     name = "local"
 
+    def __init__(self):
+        self.worker_uid, self.uid_problem = separate_worker_user()
+
     def notice(self) -> str:
-        return ("local backend: the submission runs WITHOUT isolation (as your user, with your files "
-                "and network); deadlines and memory limits still apply.")
+        who = (f"as the unprivileged uid {self.worker_uid}" if self.worker_uid is not None
+               else "as your user, with your files")
+        return (f"local backend: the submission runs WITHOUT full isolation ({who}, with the network); "
+                "CPU budgets, memory limits and process clean-up still apply."
+                + (f" Note: {self.uid_problem}." if self.uid_problem else ""))
 
     def run(self, request: RunRequest) -> RunOutput:
-        with tempfile.TemporaryDirectory(prefix="grade-run-") as run_dir:
-            os.chmod(run_dir, 0o700)
-            grader_dir = stage_grader(request, Path(run_dir) / "grader")
-            results_dir = Path(run_dir) / "results"
-            results_dir.mkdir(mode=0o700)
-            spec_file = request.spec(grader_dir=str(grader_dir), submission_dir=str(request.submission_dir),
-                                     results_dir=str(results_dir)).write(results_dir / SPEC_FILE_NAME)
-            command = [sys.executable, *request.runner_arguments(spec_file=str(spec_file))]
-            environment = dict(os.environ, PYTHONPATH=str(HARNESS_PARENT), PYTHONDONTWRITEBYTECODE="1",
-                               TF_CPP_MIN_LOG_LEVEL="2")
-            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                       stderr=subprocess.STDOUT, env=environment, start_new_session=True)
-            failure = None
-            try:
-                log, _ = process.communicate(timeout=request.wall_timeout_seconds)
-            except subprocess.TimeoutExpired:
-                _kill_group(process)
-                log, _ = process.communicate()
-                failure = f"the grading run exceeded its wall-clock limit of {request.wall_timeout_seconds:g} s"
-            except BaseException:
-                _kill_group(process)
-                process.wait()
-                raise
-            finally:
-                _kill_group(process)  # a worker left behind by a crashed grader
-            result, problem = read_result_file(results_dir / RESULT_FILE_NAME)
-            if failure is None and result is None:
-                failure = f"{problem} (grader exit code {process.returncode})"
-            return RunOutput(result=result, failure=failure,
-                             log=trim_log(log.decode("utf-8", "replace")))
+        run_cgroup = make_run_cgroup()
+        try:
+            with tempfile.TemporaryDirectory(prefix="grade-run-") as run_dir:
+                return self._run(request, Path(run_dir), run_cgroup)
+        finally:
+            remove_run_cgroup(run_cgroup)  # ends anything the run left, setsid() daemons included
+
+    def _run(self, request: RunRequest, run_dir: Path, run_cgroup: Path | None) -> RunOutput:
+        os.chmod(run_dir, 0o700)
+        grader_dir = stage_grader(request, run_dir / "grader")
+        results_dir = run_dir / "results"
+        results_dir.mkdir(mode=0o700)
+        grader_cgroup = None
+        if run_cgroup is not None:
+            grader_cgroup = run_cgroup / "grader"
+            grader_cgroup.mkdir()
+        spec_file = request.spec(grader_dir=str(grader_dir), submission_dir=str(request.submission_dir),
+                                 results_dir=str(results_dir), worker_user=self.worker_uid,
+                                 cgroup=str(run_cgroup) if run_cgroup else None).write(results_dir / SPEC_FILE_NAME)
+        command = [sys.executable, "-P", "-s", *request.runner_arguments(spec_file=str(spec_file))]
+        environment = dict(os.environ, PYTHONPATH=str(HARNESS_PARENT), PYTHONDONTWRITEBYTECODE="1",
+                           PYTHONSAFEPATH="1", TF_CPP_MIN_LOG_LEVEL="2")
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                   stderr=subprocess.STDOUT, env=environment, cwd=run_dir, start_new_session=True)
+        if grader_cgroup is not None:
+            join_cgroup(grader_cgroup, process.pid)
+        failure = None
+        try:
+            log, _ = process.communicate(timeout=request.wall_timeout_seconds)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            log, _ = process.communicate()
+            failure = f"the grading run exceeded its wall-clock limit of {request.wall_timeout_seconds:g} s"
+        except BaseException:
+            _kill_group(process)
+            process.wait()
+            raise
+        finally:
+            _kill_group(process)  # a worker left behind by a crashed grader
+        result, problem = read_result_file(results_dir / RESULT_FILE_NAME)
+        if failure is None and result is None:
+            failure = f"{problem} (grader exit code {process.returncode})"
+        return RunOutput(result=result, failure=failure, log=trim_log(log.decode("utf-8", "replace")))
 
 
 def _kill_group(process: subprocess.Popen) -> None:

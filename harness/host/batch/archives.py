@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from harness.errors import BadInput
 from harness.host.staging import MAX_SUBMISSION_BYTES, MAX_SUBMISSION_FILES
 
 IGNORED_PREFIXES = ("__MACOSX/",)
@@ -23,7 +24,7 @@ IGNORED_NAMES = {".DS_Store", "Thumbs.db"}
 CHUNK_BYTES = 64 * 1024
 
 
-class UnsafeArchive(ValueError):
+class UnsafeArchive(BadInput, ValueError):
     """A zip file that is refused: broken, hostile or too large; the message says which member and why."""
 
 

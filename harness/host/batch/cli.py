@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.table import Table
 
-from harness.host.backends.base import BackendUnavailable
+from harness.errors import BadInput, GradeError
 from harness.host.batch.exports import export_gradebook
 from harness.host.batch.gradebook import Gradebook
 from harness.host.batch.progress import ProgressBar
 from harness.host.batch.runner import BatchSummary, run_batch
-from harness.project import UnknownExercise
 from harness.host.grading import BACKEND_CHOICES
-
-EXIT_DONE = 0
-EXIT_BAD_INPUT = 2
+from harness.host.exits import exits_cleanly
+from harness.host.sinks import say, terminal_text
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
@@ -29,13 +26,13 @@ def _exercise_list(text: str | None) -> list[str] | None:
 
 def _print_summary(summary: BatchSummary, gradebook: Path, console: Console) -> None:
     plural = "" if len(summary.exercises) == 1 else "s"
-    console.print(f"{summary.candidates} candidates x {len(summary.exercises)} exercise{plural} "
-                  f"({', '.join(summary.exercises)}): graded {summary.graded}, skipped {summary.skipped} "
-                  f"(already in the gradebook), {summary.errors} grading errors")
+    console.print(terminal_text(f"{summary.candidates} candidates x {len(summary.exercises)} exercise{plural} "
+                                f"({', '.join(summary.exercises)}): graded {summary.graded}, skipped "
+                                f"{summary.skipped} (already in the gradebook), {summary.errors} grading errors"))
     if summary.ignored:
-        console.print(f"[yellow]ignored[/yellow] (neither a folder nor a .zip): {', '.join(summary.ignored)}")
+        say(console, "ignored ", "yellow", f"(neither a folder nor a .zip): {', '.join(summary.ignored)}")
     entries = Gradebook(gradebook, create=False).entries()
-    table = Table(title=f"Gradebook {gradebook}")
+    table = Table(title=terminal_text(f"Gradebook {gradebook}"))
     for column in ("exercise", "candidates", "mean", "full marks", "zero", "errors"):
         table.add_column(column, justify="left" if column == "exercise" else "right")
     for exercise in summary.exercises:
@@ -72,6 +69,7 @@ def _print_summary(summary: BatchSummary, gradebook: Path, console: Console) -> 
               help="Also write CSV, JSON, Gradescope and JUnit exports of the gradebook here.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write an HTML report with plots here.")
+@exits_cleanly
 def batch_command(submissions_dir, gradebook, exercise_names, jobs, seed, backend, include_hidden, data_secret,
                   retry_errors, export_dir, report_dir):
     """Grade every candidate in SUBMISSIONS_DIR into a gradebook, resuming where it stopped.
@@ -92,28 +90,28 @@ def batch_command(submissions_dir, gradebook, exercise_names, jobs, seed, backen
     console = Console()
     errors = Console(stderr=True)
     if not submissions_dir.is_dir():
-        errors.print(f"[red]error:[/red] {submissions_dir} is not a folder")
-        sys.exit(EXIT_BAD_INPUT)
+        raise BadInput(f"{submissions_dir} is not a folder")
     try:
         with ProgressBar(console) as progress:
             summary = run_batch(submissions_dir=submissions_dir, gradebook=gradebook,
                                 exercises=_exercise_list(exercise_names), jobs=jobs, seed=seed, backend=backend,
                                 include_hidden=include_hidden, retry_errors=retry_errors, observer=progress,
                                 data_secret=data_secret,
-                                notify=lambda message: errors.print(f"[yellow]note:[/yellow] {message}"))
-    except (UnknownExercise, BackendUnavailable, ValueError) as problem:
-        errors.print(f"[red]error:[/red] {problem}")
-        sys.exit(EXIT_BAD_INPUT)
+                                notify=lambda message: say(errors, "note: ", "yellow", message))
+    except GradeError:
+        raise
+    except ValueError as problem:
+        raise BadInput(str(problem)) from None
     _print_summary(summary, gradebook, console)
     if export_dir:
         files = export_gradebook(gradebook=gradebook, out_dir=export_dir)
-        console.print(f"wrote {len(files)} export files to {export_dir}")
+        console.print(terminal_text(f"wrote {len(files)} export files to {export_dir}"))
     if report_dir:
         from harness.host.batch.report import write_report  # matplotlib is loaded only for reports
 
         index = write_report(gradebook=gradebook, out_dir=report_dir)
-        console.print(f"wrote the report: {index}")
-    sys.exit(EXIT_DONE)
+        console.print(terminal_text(f"wrote the report: {index}"))
+    return None
 
 
 @click.command("export", context_settings=CONTEXT)
@@ -122,6 +120,7 @@ def batch_command(submissions_dir, gradebook, exercise_names, jobs, seed, backen
               help="Folder for the CSV, JSON, Gradescope and JUnit files.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write an HTML report with plots here.")
+@exits_cleanly
 def export_command(gradebook, out_dir, report_dir):
     """Export an existing GRADEBOOK: wide and long CSV, JSON, Gradescope results.json files, JUnit XML.
 
@@ -131,10 +130,7 @@ def export_command(gradebook, out_dir, report_dir):
     """
     from harness.host.batch.report import write_report  # matplotlib is loaded only for reports
 
-    try:
-        files = export_gradebook(gradebook=gradebook, out_dir=out_dir)
-        index = write_report(gradebook=gradebook, out_dir=report_dir) if report_dir else None
-    except ValueError as problem:
-        Console(stderr=True).print(f"[red]error:[/red] {problem}")
-        sys.exit(EXIT_BAD_INPUT)
-    Console().print(f"wrote {len(files)} export files to {out_dir}" + (f"; the report: {index}" if index else ""))
+    files = export_gradebook(gradebook=gradebook, out_dir=out_dir)
+    index = write_report(gradebook=gradebook, out_dir=report_dir) if report_dir else None
+    Console().print(terminal_text(f"wrote {len(files)} export files to {out_dir}"
+                                  + (f"; the report: {index}" if index else "")))

@@ -10,12 +10,14 @@ staging copies it, so their submission hash covers that whole folder.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.host.batch.archives import ArchiveLimits, UnsafeArchive, extract_archive
 from harness.host.batch.keys import placeholder_hash, submission_hash
 from harness.project import Exercise
+from harness.wire.text import clean_name
 
 IGNORED_ENTRIES = {"__MACOSX", ".DS_Store", "Thumbs.db", "__pycache__"}
 
@@ -51,6 +53,16 @@ class Discovery:
     ignored: list[str] = field(default_factory=list)
 
 
+def safe_identity(name: str) -> str:
+    """A candidate's identity from a file name: the name itself when it is clean text, else the cleaned
+    name with a hash of the raw bytes, so that two different names never share an identity."""
+    cleaned = clean_name(name, max_chars=120).strip() or "candidate"
+    if cleaned == name:
+        return name
+    raw = name.encode("utf-8", "surrogateescape")
+    return f"{cleaned}~{hashlib.sha256(raw).hexdigest()[:8]}"
+
+
 def _visible(path: Path) -> bool:
     return not path.name.startswith(".") and path.name not in IGNORED_ENTRIES
 
@@ -77,11 +89,11 @@ def find_candidates(submissions_dir: Path, *, unpack_dir: Path, slugs: set[str],
         if not _visible(entry):
             continue
         if entry.suffix.lower() == ".zip" and not entry.is_dir():
-            by_identity.setdefault(entry.stem, []).append(entry)
+            by_identity.setdefault(safe_identity(entry.stem), []).append(entry)
         elif entry.is_dir():
-            by_identity.setdefault(entry.name, []).append(entry)
+            by_identity.setdefault(safe_identity(entry.name), []).append(entry)
         else:
-            found.ignored.append(entry.name)
+            found.ignored.append(clean_name(entry.name))
     for number, (identity, entries) in enumerate(sorted(by_identity.items())):
         if len(entries) > 1:
             names = " and ".join(entry.name for entry in entries)
@@ -126,8 +138,8 @@ def _display(candidate: Candidate, path: Path) -> str:
     base = candidate.base or candidate.root
     relative = path.relative_to(base).as_posix() if path != base else ""
     if candidate.source.is_dir():
-        return "/".join(part for part in (candidate.source.name, relative) if part)
-    return f"{candidate.source.name}:{relative or '.'}"
+        return clean_name("/".join(part for part in (clean_name(candidate.source.name), relative) if part))
+    return clean_name(f"{candidate.source.name}:{relative or '.'}")
 
 
 def plan_tasks(candidates: list[Candidate], exercises: list[Exercise]) -> list[Task]:
@@ -137,7 +149,7 @@ def plan_tasks(candidates: list[Candidate], exercises: list[Exercise]) -> list[T
         for exercise in exercises:
             if candidate.root is None:
                 problem = candidate.problem or "the submission could not be read"
-                tasks.append(Task(candidate.identity, exercise, None, candidate.source.name,
+                tasks.append(Task(candidate.identity, exercise, None, clean_name(candidate.source.name),
                                   placeholder_hash(f"refused: {problem}"), problem))
                 continue
             path = locate_exercise(candidate.root, exercise)
@@ -145,7 +157,7 @@ def plan_tasks(candidates: list[Candidate], exercises: list[Exercise]) -> list[T
                 stem = Path(exercise.module).stem
                 problem = (f"no submission for {exercise.slug}: expected a folder {exercise.slug}/, "
                            f"a file {exercise.module} or a notebook {stem}.ipynb")
-                tasks.append(Task(candidate.identity, exercise, None, candidate.source.name,
+                tasks.append(Task(candidate.identity, exercise, None, clean_name(candidate.source.name),
                                   placeholder_hash(f"missing: {exercise.slug}"), problem))
             elif path.is_symlink():
                 problem = f"{path.name} is a symbolic link; links in submissions are refused"

@@ -7,16 +7,14 @@ gradebook file, on any machine.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
-import re
 from datetime import datetime, timezone
 from pathlib import Path
 
 from harness.host.batch.gradebook import Gradebook, GradebookEntry
 from harness.host.batch.gradescope import gradescope_results
 from harness.host.batch.junit import junit_xml
-from harness.wire.results import Outcome
+from harness.host.sinks import csv_cell, file_name_for
 
 WIDE_CSV = "grades_wide.csv"
 LONG_CSV = "grades_long.csv"
@@ -26,20 +24,6 @@ GRADESCOPE_DIR = "gradescope"
 EXPORT_FORMAT_VERSION = 1
 LONG_COLUMNS = ("candidate", "exercise", "check_id", "check", "visibility", "outcome", "status", "score",
                 "max_score", "message")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def file_name_for(identity: str) -> str:
-    """Return a file name for a candidate: their identity if it is safe, else a cleaned one with a short hash."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", identity).strip("._") or "candidate"
-    if cleaned != identity:
-        cleaned = f"{cleaned[:80]}-{hashlib.sha256(identity.encode()).hexdigest()[:8]}"
-    return cleaned
-
-
-def _cell(text: str) -> str:
-    """Keep a spreadsheet from reading a text cell as a formula."""
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def exercises_of(entries: list[GradebookEntry]) -> list[str]:
@@ -61,7 +45,7 @@ def write_wide_csv(entries: list[GradebookEntry], path: Path) -> None:
         writer = csv.writer(stream)
         writer.writerow(["candidate", *exercises, "total", "max_total"])
         for candidate, results in by_candidate(entries).items():
-            row = [_cell(candidate)]
+            row = [csv_cell(candidate)]
             for exercise in exercises:
                 row.append(f"{results[exercise].result.score:g}" if exercise in results else "")
             row.append(f"{sum(entry.result.score for entry in results.values()):g}")
@@ -76,10 +60,9 @@ def write_long_csv(entries: list[GradebookEntry], path: Path) -> None:
         writer.writerow(LONG_COLUMNS)
         for entry in entries:
             for check in entry.result.checks:
-                writer.writerow([_cell(entry.candidate), entry.exercise, check.check_id, _cell(check.name),
-                                 check.visibility, check.outcome.value,
-                                 "passed" if check.outcome is Outcome.PASSED else "failed",
-                                 f"{check.score:g}", f"{check.max_score:g}", _cell(check.output)])
+                writer.writerow([csv_cell(entry.candidate), entry.exercise, check.check_id, csv_cell(check.name),
+                                 check.visibility, check.outcome.value, check.outcome.gradescope_status,
+                                 f"{check.score:g}", f"{check.max_score:g}", csv_cell(check.output)])
 
 
 def gradebook_json(entries: list[GradebookEntry]) -> dict:

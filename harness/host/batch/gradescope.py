@@ -38,7 +38,7 @@ def gradescope_results(result: RunResult) -> dict:
                 "name": check.name,
                 "score": float(check.score),
                 "max_score": float(check.max_score),
-                "status": "passed" if check.outcome is Outcome.PASSED else "failed",
+                "status": check.outcome.gradescope_status,
                 "output": _test_output(check),
                 "visibility": check.visibility,
             }

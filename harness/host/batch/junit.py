@@ -8,19 +8,13 @@ so the file always parses, whatever a candidate's code printed.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ElementTree
 
 from harness.host.batch.gradebook import GradebookEntry
+from harness.host.sinks import xml_text
 from harness.wire.results import Outcome
 
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 MAX_MESSAGE_CHARS = 300
-
-
-def xml_text(text: object) -> str:
-    """Return ``text`` without the characters XML 1.0 forbids."""
-    return _NOT_XML.sub("\ufffd", str(text))
 
 
 def _first_line(text: str) -> str:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from harness.wire.text import clean_name
+
 BLUE, RED, ORANGE, GREEN = "#4C72B0", "#C44E52", "#DD8452", "#55A868"
 MAX_LABEL_CHARS = 48
 
 
 def _label(text: str) -> str:
-    return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1] + "…"
+    """A short label that matplotlib shows as written (a ``$`` would start math mode)."""
+    text = clean_name(text)
+    text = text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1] + "…"
+    return text.replace("$", r"\$")
 
 
 def score_distribution(scores: list[float], *, max_score: float, title: str, path: Path) -> None:
@@ -35,8 +41,10 @@ def score_distribution(scores: list[float], *, max_score: float, title: str, pat
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(title)
     axes.grid(axis="y", alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, format="png")
+    with warnings.catch_warnings():  # a glyph missing from the font (a CJK check name) is not worth a warning
+        warnings.simplefilter("ignore", UserWarning)
+        figure.tight_layout()
+        figure.savefig(path, format="png")
 
 
 def check_pass_rates(rates: list[tuple[str, float]], *, title: str, path: Path) -> None:
@@ -55,5 +63,7 @@ def check_pass_rates(rates: list[tuple[str, float]], *, title: str, path: Path) 
     axes.set_xlabel("candidates who passed (%)")
     axes.set_title(title)
     axes.grid(axis="x", alpha=0.3)
-    figure.tight_layout()
-    figure.savefig(path, format="png")
+    with warnings.catch_warnings():  # a glyph missing from the font (a CJK check name) is not worth a warning
+        warnings.simplefilter("ignore", UserWarning)
+        figure.tight_layout()
+        figure.savefig(path, format="png")

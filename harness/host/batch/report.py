@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from html import escape
 from pathlib import Path
 
-from harness.host.batch.exports import by_candidate, exercises_of, file_name_for
+from harness.host.batch.exports import by_candidate, exercises_of
+from harness.host.sinks import file_name_for
+from harness.host.sinks import html_text as escape
 from harness.host.batch.gradebook import Gradebook, GradebookEntry
 from harness.host.batch.plots import check_pass_rates, score_distribution
 from harness.wire.results import Outcome

@@ -19,7 +19,9 @@ from harness.host.batch.gradebook import Gradebook, GradebookEntry, GradebookWri
 from harness.host.batch.keys import TaskKey, grader_hash
 import os
 
+from harness.errors import BadInput
 from harness.host.grading import choose_backend, grade_submission, unrun_result
+from harness.wire.text import clean_text
 from harness.project import Exercise, all_exercises, get_exercise
 from harness.wire.results import Outcome, RunResult
 
@@ -66,13 +68,16 @@ def grade_task(task: Task, *, seed: int, backend: str, include_hidden: bool, dat
         try:
             result = grade_submission(path=task.path, exercise=task.exercise.slug, seed=seed, backend=backend,
                                       include_hidden=include_hidden, data_secret=data_secret)
+        except BadInput as problem:  # nothing gradable in what this candidate handed in: it scores 0
+            result = problem_result(task.exercise, seed=seed, include_hidden=include_hidden,
+                                    message=clean_text(problem))
         except Exception as error:  # noqa: BLE001 - one task's failure must not stop the batch
             detail = "".join(traceback.format_exception_only(type(error), error)).strip()
             result = problem_result(task.exercise, seed=seed, include_hidden=include_hidden, grading_error=True,
                                     message=f"grading this submission failed unexpectedly: {detail}")
     result.backend = result.backend or backend
     result.submission = {**result.submission, "path": task.display, "candidate": task.candidate}
-    return result
+    return result.clean()
 
 
 def _exercises(names: list[str] | None) -> list[Exercise] | None:
