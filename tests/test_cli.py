@@ -1,10 +1,13 @@
 """The grade command: exit codes, the table, the JSON result and the exercise list."""
 
+import pytest
 import json
 
 from click.testing import CliRunner
 
 from harness.host.cli import main
+
+pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
 
 SCENARIOS = __import__("pathlib").Path(__file__).parent / "scenarios"
 

@@ -1,7 +1,9 @@
 """Golden scenarios: one folder per submission under scenarios/, named after its expected outcome.
 
-Each folder holds the candidate's ``probe.py`` and ``expected.json``: the
-score, status, each check's outcome, and text its message must contain.
+Each folder holds the candidate's module and ``expected.json``: the exercise
+(``probe`` unless it says otherwise), the score, status, each check's outcome,
+and text its message must contain.  Every scenario is graded with the same data
+secret, so statistical checks repeat exactly.
 Regenerate the scores and outcomes (keeping the texts) with
 ``UPDATE_GOLDEN=1 pytest tests/test_golden_scenarios.py``, then review the diff.
 """
@@ -13,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from harness.host.grading import grade_submission
+
+pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
 
 SCENARIOS = sorted(path for path in (Path(__file__).parent / "scenarios").iterdir() if path.is_dir())
 
@@ -26,13 +30,18 @@ def summarize(result) -> dict:
     }
 
 
+SCENARIO_SECRET = "5ce7a210c0ffee005ce7a210c0ffee00"
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda path: path.name)
 def test_scenario(scenario, probe_graders):
-    result = grade_submission(path=scenario, exercise="probe", seed=0, backend="local", include_hidden=True)
     expected_path = scenario / "expected.json"
     expected = json.loads(expected_path.read_text()) if expected_path.exists() else {}
+    result = grade_submission(path=scenario, exercise=expected.get("exercise", "probe"), seed=0, backend="local",
+                              include_hidden=True, data_secret=SCENARIO_SECRET)
     if os.environ.get("UPDATE_GOLDEN"):
-        expected = {**summarize(result), "output_contains": expected.get("output_contains", {})}
+        expected = {**({"exercise": expected["exercise"]} if "exercise" in expected else {}), **summarize(result),
+                    "output_contains": expected.get("output_contains", {})}
         expected_path.write_text(json.dumps(expected, indent=2) + "\n")
     assert summarize(result) == {key: expected[key] for key in ("score", "max_score", "status", "outcomes")}
     checks = {check.check_id: check for check in result.checks}

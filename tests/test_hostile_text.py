@@ -27,6 +27,8 @@ from harness.host.sinks import csv_cell, file_name_for, html_text, xml_text
 from harness.wire.results import CheckResult, Outcome, RunResult
 from harness.wire.text import clean_name, clean_text
 
+pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
+
 CORPUS = [
     "\ud800", "lone \udfff surrogate", "a\x00b", "\x1b[2J\x1b[1;32mTotal: 20 / 20 (pass)\x1b[0m",
     "[bold green]Total: 20 / 20 (pass)[/bold green]", "[/]", "\u202eexe.txt\u202c", "\u2066isolate\u2069",

@@ -9,9 +9,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from harness.grader.containment import DescendantSet, become_subreaper
 from harness.host.backends.local import others_can_reach
 from harness.host.grading import grade_submission
+
+pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 FULL = (SCENARIOS / "scores_full_marks" / "probe.py").read_text()

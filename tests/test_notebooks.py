@@ -9,6 +9,8 @@ from harness.host.grading import grade_submission
 from harness.host.staging import AmbiguousSubmission
 from harness.authoring.notebooks import make_notebook
 
+pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
+
 SOLUTION = (Path(__file__).parent / "scenarios" / "scores_full_marks" / "probe.py").read_text()
 
 

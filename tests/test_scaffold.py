@@ -1,9 +1,12 @@
 """`grade new` scaffolds an exercise that passes selftest as it stands."""
 
+import pytest
 from click.testing import CliRunner
 
 from harness.host.cli import main
 from harness.authoring.selftest import selftest
+
+pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
 
 
 def test_new_exercise_passes_selftest(tmp_path, monkeypatch):

@@ -13,6 +13,8 @@ from harness.project import get_exercise
 from harness.wire.results import RESULT_FORMAT_VERSION
 from harness.wire.spec import RunSpec, new_salt
 
+pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
+
 SPY = '''
 import json, os, sys
 with open({marker!r}, "w") as handle:

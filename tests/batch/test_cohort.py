@@ -1,5 +1,6 @@
 """A cohort of 30 candidates, good, partial, broken and hostile, graded with -j 2 into one gradebook."""
 
+import pytest
 import shutil
 import sqlite3
 
@@ -8,6 +9,8 @@ from click.testing import CliRunner
 from harness.host.batch.cli import batch_command
 from harness.host.batch.gradebook import Gradebook
 from harness.wire.results import Outcome, Status
+
+pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
 
 
 def test_the_gradebook_records_the_right_score_for_every_candidate(graded_cohort):

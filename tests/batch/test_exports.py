@@ -14,6 +14,8 @@ from harness.host.batch.junit import junit_xml
 from harness.host.batch.keys import TaskKey
 from harness.wire.results import CheckResult, Outcome, RunResult
 
+pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
+
 GRADESCOPE_TOP_LEVEL = {"score": (int, float), "execution_time": (int,), "output": (str,), "tests": (list,)}
 GRADESCOPE_TEST = {"name": (str,), "score": (int, float), "max_score": (int, float), "status": (str,),
                    "output": (str,), "visibility": (str,)}

@@ -22,6 +22,8 @@ from harness.host.sinks import file_name_for
 
 from .batch_cohort import FULL
 
+pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
+
 DAEMON = FULL + '''
 
 def _haunt():

@@ -13,6 +13,8 @@ from matplotlib.image import imread
 from harness.host.batch.report import write_report
 from harness.host.sinks import file_name_for
 
+pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
+
 BROWSERS = ("chromium", "chromium-browser", "google-chrome")
 REQUIRE_BROWSER = os.environ.get("GRADE_REQUIRE_BROWSER") == "1"
 

@@ -1,5 +1,6 @@
 """A batch killed with SIGKILL part-way resumes with nothing lost and nothing graded twice."""
 
+import pytest
 import os
 import shutil
 import signal
@@ -11,6 +12,8 @@ import time
 from harness.host.batch.gradebook import Gradebook
 
 from .batch_cohort import FIXTURE_GRADERS, TESTS
+
+pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
 
 
 PROJECT_ROOT = TESTS.parent

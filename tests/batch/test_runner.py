@@ -11,6 +11,8 @@ from harness.host.batch.keys import grader_hash, submission_hash
 from harness.project import get_exercise
 from harness.wire.results import Outcome, Status
 
+pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
+
 FULL_SOURCE = "def add(a, b):\n    return a + b\n"
 
 
