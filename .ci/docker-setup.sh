@@ -4,7 +4,7 @@
 #   bash .ci/docker-setup.sh            # from anywhere; PYTHON=... picks the interpreter (default: .venv's)
 #
 # Installs docker.io and debootstrap if missing, starts dockerd in the background unless an engine
-# already answers, waits for it, then runs `python -m harness.host.image build --offline`, which reuses
+# already answers, waits for it, then runs `grade image build --offline`, which reuses
 # the image when its tag exists and the wheels and Debian base cached in ~/.cache/ml-grader.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,5 +42,5 @@ if [[ -z $python ]]; then
     if [[ -x .venv/bin/python ]]; then python=.venv/bin/python; else python=python3; fi
 fi
 started=$(date +%s)
-"$python" -m harness.host.image build --offline
-echo "docker-setup: image $("$python" -m harness.host.image tag) ready in $(($(date +%s) - started)) s"
+"$python" -m harness.host.cli image build --offline
+echo "docker-setup: image $("$python" -m harness.host.cli image tag) ready in $(($(date +%s) - started)) s"

@@ -31,7 +31,7 @@ from harness.errors import (
 from harness.host.grading import BACKEND_CHOICES, grade_submission, resolve_exercise
 from harness.host.reports import render_catalogue, render_result
 from harness.host.exits import exits_cleanly
-from harness.host.sinks import say
+from harness.host.sinks import say, terminal_text
 from harness.project import all_exercises
 from harness.wire.results import Status
 from harness.wire.spec import new_salt
@@ -281,9 +281,11 @@ def image_group():
 @click.option("--offline/--registry", default=None,
               help="Base from debootstrap + docker import (offline), or python:3.11-slim from a registry. "
                    "Default: registry only if that base is already present.")
+@click.option("--wheel-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Install from this ready folder of wheels instead of running pip wheel.")
 @click.option("--force", is_flag=True, help="Rebuild even if the image for the current sources exists.")
 @exits_cleanly
-def image_build_command(offline, force):
+def image_build_command(offline, wheel_dir, force):
     """Build the grading image from the pinned dependencies (reused when nothing changed).
 
     \b
@@ -296,10 +298,11 @@ def image_build_command(offline, force):
 
     console = Console()
     try:
-        tag = build_image(offline=offline, force=force, progress=console.print)
+        tag = build_image(offline=offline, wheel_dir=wheel_dir, force=force,
+                          progress=lambda message: console.print(terminal_text(message)))
     except docker.errors.DockerException as problem:
         raise ImageBuildError(f"image build failed: {problem}") from None
-    console.print(f"image ready: {tag}")
+    console.print(terminal_text(f"image ready: {tag}"))
 
 
 @image_group.command("tag")
@@ -314,6 +317,21 @@ def image_tag_command():
     from harness.host.image import image_tag
 
     click.echo(image_tag())
+
+
+@image_group.command("prune")
+@exits_cleanly
+def image_prune_command():
+    """Remove grading images of other tags (older pins or recipes).
+
+    \b
+    Example:
+      grade image prune
+    """
+    from harness.host.image import prune_images
+
+    for tag in prune_images():
+        click.echo(f"removed {tag}")
 
 
 from harness.host.batch.cli import batch_command, export_command  # noqa: E402 - registered below the commands

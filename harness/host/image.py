@@ -1,8 +1,8 @@
 """Build the grading image from the project's pinned dependencies.
 
-    python -m harness.host.image build          # reuse the image if its tag exists, else build it
-    python -m harness.host.image tag            # print the tag the current sources ask for
-    python -m harness.host.image prune          # remove grading images of other tags
+    grade image build          # reuse the image if its tag exists, else build it
+    grade image tag            # print the tag the current sources ask for
+    grade image prune          # remove grading images of other tags
 
 The tag is a hash of what goes into the image: the dependency pins of
 ``pyproject.toml``, the files in ``image/`` (not its ``.md`` notes) and the
@@ -22,7 +22,6 @@ build container that has no network, then commit that container as the image:
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import os
 import shutil
@@ -275,40 +274,3 @@ def _run_step(command: list[str], *, step: str) -> None:
                                stderr=subprocess.STDOUT, text=True)
     if completed.returncode != 0:
         raise ImageBuildError(f"{step} failed (exit code {completed.returncode}):\n{completed.stdout[-4000:]}")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.host.image", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True)
-    build = commands.add_parser("build", help="build the grading image unless it exists (example: "
-                                              "python -m harness.host.image build --offline)")
-    where = build.add_mutually_exclusive_group()
-    where.add_argument("--offline", dest="offline", action="store_true", default=None,
-                       help="base from debootstrap + docker import (default unless python:3.11-slim is present)")
-    where.add_argument("--registry", dest="offline", action="store_false", help="base python:3.11-slim from a registry")
-    build.add_argument("--wheel-dir", type=Path, help="install from this ready wheel folder instead of running pip wheel")
-    build.add_argument("--force", action="store_true", help="rebuild even if the tag exists")
-    commands.add_parser("tag", help="print the image tag for the current sources (example: python -m harness.host.image tag)")
-    commands.add_parser("prune", help="remove grading images of other tags (example: python -m harness.host.image prune)")
-    options = parser.parse_args(argv)
-    if options.command == "tag":
-        print(image_tag())
-        return 0
-    if options.command == "prune":
-        for tag in prune_images():
-            print(f"removed {tag}")
-        return 0
-    import docker.errors
-
-    try:
-        build_image(offline=options.offline, wheel_dir=options.wheel_dir, force=options.force,
-                    progress=lambda message: print(message, flush=True))
-    except (ImageBuildError, docker.errors.DockerException) as error:
-        print(f"image build failed: {error}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -65,7 +65,7 @@ STALE_MARGIN_SECONDS = 60
 API_TIMEOUT_SECONDS = 60   # for each engine call but the wait for the run, which has its own
 GRADER_DIR, SUBMISSION_DIR, RESULTS_DIR, HARNESS_DIR = "/grader", "/submission", "/results", "/opt/grader"
 HOST_ONLY_TIERS = ("host", "authoring")  # harness tiers never copied into a container
-BUILD_HINT = "python -m harness.host.image build"
+BUILD_HINT = "grade image build"
 
 
 def connect(*, timeout: float = API_TIMEOUT_SECONDS):

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from harness.errors import BadInput, GradeError
-from harness.host.batch.exports import export_gradebook
+from harness.host.batch.exports import EXPORTERS, export_gradebook
 from harness.host.batch.gradebook import Gradebook
 from harness.host.batch.progress import ProgressBar
 from harness.host.batch.runner import BatchSummary, run_batch
@@ -118,10 +118,12 @@ def batch_command(submissions_dir, gradebook, exercise_names, jobs, seed, backen
 @click.argument("gradebook", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Folder for the CSV, JSON, Gradescope and JUnit files.")
+@click.option("--format", "formats", type=click.Choice(list(EXPORTERS)), multiple=True,
+              help="Only this format (repeatable; default: every format).")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Also write an HTML report with plots here.")
 @exits_cleanly
-def export_command(gradebook, out_dir, report_dir):
+def export_command(gradebook, out_dir, formats, report_dir):
     """Export an existing GRADEBOOK: wide and long CSV, JSON, Gradescope results.json files, JUnit XML.
 
     \b
@@ -130,7 +132,7 @@ def export_command(gradebook, out_dir, report_dir):
     """
     from harness.host.batch.report import write_report  # matplotlib is loaded only for reports
 
-    files = export_gradebook(gradebook=gradebook, out_dir=out_dir)
+    files = export_gradebook(gradebook=gradebook, out_dir=out_dir, formats=list(formats) or None)
     index = write_report(gradebook=gradebook, out_dir=report_dir) if report_dir else None
     Console().print(terminal_text(f"wrote {len(files)} export files to {out_dir}"
                                   + (f"; the report: {index}" if index else "")))

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from harness.host.batch.gradebook import Gradebook, GradebookEntry
 from harness.host.batch.gradescope import gradescope_results
@@ -103,15 +105,46 @@ def write_gradescope(entries: list[GradebookEntry], folder: Path) -> list[Path]:
     return written
 
 
-def export_gradebook(*, gradebook: Path, out_dir: Path) -> list[Path]:
-    """Write every export of the gradebook file ``gradebook`` into ``out_dir``; return the files written."""
+def write_json(entries: list[GradebookEntry], path: Path) -> None:
+    """Write the whole gradebook as one JSON document."""
+    path.write_text(json.dumps(gradebook_json(entries), indent=2, ensure_ascii=True) + "\n", encoding="utf-8")
+
+
+def write_junit(entries: list[GradebookEntry], path: Path) -> None:
+    """Write JUnit XML: a testsuite per submission, a testcase per check."""
+    junit_xml(entries).write(path, encoding="utf-8", xml_declaration=True)
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """One export format: where it writes, relative to the export folder, and how."""
+
+    target: str
+    write: Callable[[list[GradebookEntry], Path], object]
+    is_folder: bool = False
+
+
+# Every export format, by the name `grade export --format` takes. Add a format here and nowhere else.
+EXPORTERS: dict[str, Exporter] = {
+    "csv-wide": Exporter(WIDE_CSV, write_wide_csv),
+    "csv-long": Exporter(LONG_CSV, write_long_csv),
+    "json": Exporter(JSON_FILE, write_json),
+    "junit": Exporter(JUNIT_FILE, write_junit),
+    "gradescope": Exporter(GRADESCOPE_DIR, write_gradescope, is_folder=True),
+}
+
+
+def export_gradebook(*, gradebook: Path, out_dir: Path, formats: list[str] | None = None) -> list[Path]:
+    """Write the exports of the gradebook file ``gradebook`` (every format, or ``formats``) into ``out_dir``."""
+    unknown = sorted(set(formats or ()) - set(EXPORTERS))
+    if unknown:
+        raise ValueError(f"unknown export format {', '.join(unknown)}; choose from {', '.join(EXPORTERS)}")
     entries = Gradebook(gradebook, create=False).entries()
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    write_wide_csv(entries, out_dir / WIDE_CSV)
-    write_long_csv(entries, out_dir / LONG_CSV)
-    (out_dir / JSON_FILE).write_text(json.dumps(gradebook_json(entries), indent=2, ensure_ascii=False) + "\n",
-                                     encoding="utf-8")
-    junit_xml(entries).write(out_dir / JUNIT_FILE, encoding="utf-8", xml_declaration=True)
-    written = [out_dir / name for name in (WIDE_CSV, LONG_CSV, JSON_FILE, JUNIT_FILE)]
-    return written + write_gradescope(entries, out_dir / GRADESCOPE_DIR)
+    written: list[Path] = []
+    for name in formats or EXPORTERS:
+        exporter = EXPORTERS[name]
+        result = exporter.write(entries, out_dir / exporter.target)
+        written += list(result) if exporter.is_folder else [out_dir / exporter.target]
+    return written
