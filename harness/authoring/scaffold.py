@@ -120,11 +120,29 @@ old = "(x - x.mean(axis=0))"
 new = "(x - x.mean(axis=1, keepdims=True))"
 '''
 
+VARIANTS = {  # correct solutions written differently: each must score full marks on every seed
+    "mean_by_sum": (
+        "The column means computed as sums divided by the row count",
+        "(x - x.mean(axis=0))", "(x - x.sum(axis=0) / len(x))"),
+    "deviation_from_variance": (
+        "The standard deviation as the square root of the variance",
+        "deviation = x.std(axis=0)", "deviation = np.sqrt(x.var(axis=0))"),
+    "safe_division_by_masking": (
+        "Constant columns handled by a mask instead of np.where",
+        "np.where(deviation > 0, deviation, 1.0)", "(deviation + (deviation == 0))"),
+}
+VARIANT = '''description = "{description}"
+
+[[replace]]
+old = "{old}"
+new = "{new}"
+'''
+
 README = '''# {title}
 
 Seed questions: (list the numbers from shared/EXERCISES.md)
 
-## Original question (verbatim)
+## 原题 (original question, verbatim)
 
 (paste the Chinese text here)
 
@@ -138,25 +156,29 @@ Seed questions: (list the numbers from shared/EXERCISES.md)
 
 ## How it is graded
 
-| check | points | hidden |
-|---|---|---|
-| standardize keeps the shape of its input | 1 | no |
-| every column of the result has mean 0 | 2 | no |
-| every column of the result has standard deviation 1 | 2 | no |
-| hidden checks | 2 | yes |
+Every matrix is drawn at grading time from a secret of the run; budgets are CPU seconds of your code.
 
-Time budget: 60 s for the whole run. Data: a fresh random matrix generated from the run's seed.
+| check | points | visible | what it checks |
+|---|---|---|---|
+| `test_shape_is_kept` | 1 | public | standardize keeps the shape of its input |
+| `test_columns_have_mean_zero` | 2 | public | every column of the result has mean 0 |
+| `test_columns_have_unit_deviation` | 2 | public | every column of the result has standard deviation 1 |
+| (hidden) | 1 | hidden | a constant column |
+| (hidden) | 1 | hidden | a fresh matrix |
+
+Total: 7 points (5 public, 2 hidden).
 '''
 
-NEXT_STEPS = """Created exercise {slug}. It already passes `grade selftest {slug}`; now make it real:
-  1. solutions/{slug}/{slug}.py     write the reference; mark candidate regions with # BEGIN SOLUTION / # END SOLUTION
-  2. python -m harness.authoring.skeleton     regenerate exercises/{slug}/{slug}.py and .ipynb from it
-  3. graders/{slug}/test_public.py  public checks, each with @pytest.mark.points(n) and a one-line docstring
-     graders/{slug}/test_hidden.py  hidden checks (at least 2); conftest.py for data and shared training
-  4. graders/{slug}/mutants/*.toml  at least 4 realistic mistakes, each naming the checks it must fail
-  5. exercises/{slug}/README.md     original question, statement, API contract, checks and points
-  6. grade calibrate {slug} --seeds 20 --write, then set thresholds with a margin
-  7. grade selftest {slug} --seeds 20 must pass
+NEXT_STEPS = """Created exercise {{slug}}. It already passes `grade selftest {{slug}}`; now make it real:
+  1. solutions/{{slug}}/{{slug}}.py     write the reference; mark candidate regions with # BEGIN SOLUTION / # END SOLUTION
+  2. grade skeleton {{slug}}            regenerate exercises/{{slug}}/{{slug}}.py and .ipynb from it
+  3. graders/{{slug}}/test_public.py  public checks, each with @pytest.mark.points(n) and a one-line docstring;
+     graders/{{slug}}/test_hidden.py  hidden checks (at least 2); conftest.py for data (from `secret`) and training
+  4. graders/{{slug}}/mutants/*.toml  at least 5 realistic mistakes, each naming the checks it fails on every seed
+     graders/{{slug}}/variants/*.toml at least 3 correct solutions written differently
+  5. exercises/{{slug}}/README.md     original question, statement, API contract, the table of checks and points
+  6. grade calibrate {{slug}} --seeds 20 --write, then set thresholds with a margin (@pytest.mark.statistical)
+  7. grade selftest {{slug}} --seeds 20 --mutant-seeds 3 must pass, argument mutants included
 See graders/AUTHORING.md."""
 
 
@@ -177,6 +199,9 @@ def create_exercise(*, slug: str, project_root: Path, title: str | None = None) 
         project_root / "graders" / slug / "test_hidden.py": HIDDEN,
         project_root / "graders" / slug / "mutants" / "statistics_over_rows.toml": MUTANT,
         project_root / "exercises" / slug / "README.md": README,
+        **{project_root / "graders" / slug / "variants" / f"{name}.toml":
+           VARIANT.replace("{description}", description).replace("{old}", old).replace("{new}", new)
+           for name, (description, old, new) in VARIANTS.items()},
     }
     existing = [path for path in files if path.parent.exists() and path.parent.name == slug]
     if existing:
@@ -188,4 +213,4 @@ def create_exercise(*, slug: str, project_root: Path, title: str | None = None) 
 
 
 def next_steps(slug: str) -> str:
-    return NEXT_STEPS.format(slug=slug)
+    return NEXT_STEPS.replace("{{slug}}", slug)
