@@ -17,6 +17,7 @@ from either.
 from __future__ import annotations
 
 import ast
+import difflib
 import enum
 import os
 import tomllib
@@ -113,6 +114,8 @@ class Exercise:
     preload: tuple[str, ...] = ()
     unobservable_arguments: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     extras: tuple[str, ...] = ()
+    kit_hidden_points: float = 0.0    # in a candidate kit, which has no test_hidden.py: what the hidden checks are worth
+    kit_hidden_checks: int = 0
 
     @cached_property
     def checks(self) -> tuple[CheckSpec, ...]:
@@ -140,6 +143,25 @@ class Exercise:
     @property
     def has_hidden_checks(self) -> bool:
         return (self.grader_dir / HIDDEN_CHECKS_FILE).exists()
+
+    @property
+    def public_points(self) -> float:
+        return self.max_score(include_hidden=False)
+
+    @property
+    def hidden_points(self) -> float:
+        """What the hidden checks are worth: from test_hidden.py, or as the kit's exercise.toml records it."""
+        return self.max_score(include_hidden=True) - self.public_points if self.has_hidden_checks else \
+            self.kit_hidden_points
+
+    @property
+    def hidden_check_count(self) -> int:
+        return sum(check.hidden for check in self.checks) if self.has_hidden_checks else self.kit_hidden_checks
+
+    @property
+    def hidden_check_count_without_file(self) -> int:
+        """Hidden checks that are not in ``checks`` because their file is not here (a kit)."""
+        return 0 if self.has_hidden_checks else self.kit_hidden_checks
 
     # -- the file policy -----------------------------------------------------
 
@@ -227,6 +249,8 @@ def load_exercise(grader_dir: Path, *, project_root: Path | None = None) -> Exer
         preload=_tuple_of_strings(config, "preload"),
         unobservable_arguments=dict(unobservable),
         extras=_tuple_of_strings(config, "extras"),
+        kit_hidden_points=float(config.get("kit_hidden_points", 0.0)),
+        kit_hidden_checks=int(config.get("kit_hidden_checks", 0)),
     )
 
 
@@ -255,8 +279,10 @@ class Project:
     def exercise(self, slug: str) -> Exercise:
         path = self.graders_dir / slug
         if "/" in slug or slug.startswith(".") or not (path / EXERCISE_FILE).exists():
-            known = ", ".join(exercise.slug for exercise in self.exercises()) or "none"
-            raise UnknownExercise(f"there is no exercise called {slug!r} (known: {known})")
+            slugs = [exercise.slug for exercise in self.exercises()]
+            close = difflib.get_close_matches(slug, slugs, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UnknownExercise(f"there is no exercise called {slug!r}{hint} (known: {', '.join(slugs) or 'none'})")
         return load_exercise(path, project_root=self.root)
 
     @property

@@ -23,7 +23,7 @@ def test_graded_submission_exits_0_whatever_its_score(probe_graders, tmp_path):
     assert "not implemented" in outcome.output and "Total: 0 / 5" in outcome.output
     result = json.loads((tmp_path / "r.json").read_text())
     assert result["score"] == 0 and result["max_score"] == 5 and len(result["tests"]) == 4
-    assert "1 hidden check(s) are not run here" in outcome.output
+    assert "1 hidden point (1 check) not run here" in " ".join(outcome.output.split())
 
 
 def test_fail_under_exits_1_below_the_threshold(probe_graders):
@@ -52,7 +52,7 @@ def test_folder_without_the_module_file_is_bad_input(probe_graders, tmp_path):
 def test_list_shows_points_and_budgets(probe_graders):
     outcome = invoke("list")
     assert outcome.exit_code == 0
-    assert "probe" in outcome.output and "5 + 1" in outcome.output and "40 s" in outcome.output
+    assert "probe" in outcome.output and "5 + 1" in outcome.output and "40 CPU-s" in outcome.output
 
 
 def test_an_empty_folder_a_zip_and_a_foreign_file_are_bad_input(probe_graders, tmp_path):

@@ -12,6 +12,7 @@ Exit codes of ``grade PATH`` (mapped from exceptions in one place, :mod:`harness
 
 from __future__ import annotations
 
+import difflib
 import sys
 from pathlib import Path
 
@@ -44,6 +45,12 @@ class DefaultCommandGroup(click.Group):
 
     def parse_args(self, context, arguments):
         if arguments and arguments[0] not in self.commands and arguments[0] not in ("--help", "-h", "--version"):
+            first = arguments[0]
+            if not first.startswith("-") and not Path(first).exists():
+                close = difflib.get_close_matches(first, list(self.commands), n=1, cutoff=0.6)
+                if close:
+                    raise click.UsageError(f"{first!r} is neither a command nor a file or folder. "
+                                           f"Did you mean: grade {close[0]}?")
             arguments = [self.default_command, *arguments]
         return super().parse_args(context, arguments)
 
@@ -108,13 +115,14 @@ def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, d
     try:
         result = grade_submission(path=path, exercise=exercise.slug, seed=seed, backend=backend,
                                   include_hidden=include_hidden, data_secret=secret,
-                                  notify=lambda message: say(errors, "note: ", "yellow", message))
+                                  notify=_notes(errors, verbose))
     except ValueError as problem:  # a malformed --data-secret, say
         raise BadInput(str(problem)) from None
     if json_path:  # first, so that nothing the result holds can keep it from being written
         json_path.write_text(result.dumps(), encoding="utf-8")
-    hidden_not_run = 0 if include_hidden else sum(spec.hidden for spec in exercise.checks)
-    render_result(result, console=console, verbose=verbose, hidden_not_run=hidden_not_run)
+    render_result(result, console=console, verbose=verbose,
+                  hidden_points=0 if include_hidden else exercise.hidden_points,
+                  hidden_checks=0 if include_hidden else exercise.hidden_check_count)
     if verbose:
         say(errors, "data secret: ", "dim", f"{secret} (grade again with --seed {seed} --data-secret {secret} "
             "to repeat this run exactly)")
@@ -123,6 +131,16 @@ def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, d
     if fail_under is not None and result.max_score and 100 * result.score / result.max_score < fail_under:
         sys.exit(EXIT_BELOW_THRESHOLD)
     sys.exit(EXIT_GRADED)
+
+
+def _notes(console: Console, verbose: bool):
+    """A notify callback: notes that must always be said, the rest only with -v."""
+
+    def notify(message: str, always: bool = False) -> None:
+        if always or verbose:
+            say(console, "note: ", "yellow", message)
+
+    return notify
 
 
 @main.command("list")

@@ -100,7 +100,7 @@ def reconcile(raw: RunOutput, *, exercise: Exercise, include_hidden: bool, seed:
 def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, backend: str = "auto",
                      include_hidden: bool = False, data_secret: str | None = None, threads: int = 1,
                      stop_at_first_failure: bool = False,
-                     notify: Callable[[str], None] = lambda message: None) -> RunResult:
+                     notify: Callable[..., None] = lambda message, always=False: None) -> RunResult:
     """Grade the submission at ``path`` and return its complete, validated result.
 
     ``data_secret`` (hex) with ``seed`` determines every check's data; without it a fresh one is
@@ -113,9 +113,11 @@ def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, 
     chosen_exercise = resolve_exercise(path, exercise)
     choice = choose_backend(backend)
     if choice.reason:
-        notify(f"using the local backend: {choice.reason}")
+        notify(f"using the local backend: {choice.reason}")  # -v only: auto chose what it could
     if choice.backend.notice():
-        notify(choice.backend.notice())
+        notify(choice.backend.notice(), always=True)
+    if choice.backend.details():
+        notify(choice.backend.details())
     with tempfile.TemporaryDirectory(prefix="grade-submission-") as staging_dir:
         os.chmod(staging_dir, 0o711)  # a worker running as another user may enter, not list
         try:

@@ -150,6 +150,10 @@ class Worker:
                     + (f", column {error.offset}" if error.offset else "")
                     + ")"
                 )
+                if "utf-8" in str(error.msg).lower() or "unicode error" in str(error.msg).lower():
+                    self.import_error["message"] += (
+                        ". Your file is not saved as UTF-8 text: save it again as UTF-8 (in most editors: "
+                        "File > Save with Encoding > UTF-8)")
         self.import_seconds = time.perf_counter() - started
 
     def send(self, header: dict, value: Any = None) -> None:

@@ -117,5 +117,9 @@ class Backend(abc.ABC):
         """Run one grading run to the end, whatever happens, and return what it produced."""
 
     def notice(self) -> str | None:
-        """A one-line notice for the person running ``grade``, if there is something to say."""
+        """A one-line notice for the person running ``grade``, shown every run: only what they must know."""
+        return None
+
+    def details(self) -> str | None:
+        """More about how runs happen here, shown with ``-v``."""
         return None

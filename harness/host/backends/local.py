@@ -82,11 +82,15 @@ class LocalBackend(Backend):
         self.worker_uid, self.uid_problem = separate_worker_user()
 
     def notice(self) -> str:
+        who = "another user" if self.worker_uid is not None else "you"
+        return f"local backend: your code runs without isolation (as {who}, with the network); -v says more"
+
+    def details(self) -> str:
         who = (f"as the unprivileged uid {self.worker_uid}" if self.worker_uid is not None
                else "as your user, with your files")
-        return (f"local backend: the submission runs WITHOUT full isolation ({who}, with the network); "
-                "CPU budgets, memory limits and process clean-up still apply."
-                + (f" Note: {self.uid_problem}." if self.uid_problem else ""))
+        return (f"local backend: the submission runs {who}, with the network; CPU budgets, memory limits and "
+                "process clean-up still apply; use the docker backend for code you do not trust."
+                + (f" {self.uid_problem}." if self.uid_problem else ""))
 
     def run(self, request: RunRequest) -> RunOutput:
         run_cgroup = make_run_cgroup()

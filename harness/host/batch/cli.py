@@ -97,7 +97,7 @@ def batch_command(submissions_dir, gradebook, exercise_names, jobs, seed, backen
                                 exercises=_exercise_list(exercise_names), jobs=jobs, seed=seed, backend=backend,
                                 include_hidden=include_hidden, retry_errors=retry_errors, observer=progress,
                                 data_secret=data_secret,
-                                notify=lambda message: say(errors, "note: ", "yellow", message))
+                                notify=lambda message, always=False: say(errors, "note: ", "yellow", message))
     except GradeError:
         raise
     except ValueError as problem:

@@ -90,7 +90,7 @@ def _exercises(names: list[str] | None) -> list[Exercise] | None:
 def run_batch(*, submissions_dir: Path, gradebook: Path, exercises: list[str] | None = None, jobs: int = 1,
               seed: int = 0, backend: str = "auto", include_hidden: bool = True, retry_errors: bool = False,
               data_secret: str | None = None, observer: BatchObserver | None = None,
-              notify: Callable[[str], None] = lambda message: None) -> BatchSummary:
+              notify: Callable[..., None] = lambda message, always=False: None) -> BatchSummary:
     """Grade every candidate in ``submissions_dir`` into ``gradebook``, skipping results already recorded.
 
     ``retry_errors`` grades again the tasks whose recorded result is a grading
