@@ -102,3 +102,28 @@ def test_kit_refuses_a_non_empty_folder(tmp_path):
     (tmp_path / "something").write_text("")
     with pytest.raises(BundleError):
         build_kit(out=tmp_path)
+
+
+def _in_kit(kit: Path, *arguments: str) -> subprocess.CompletedProcess:
+    """Run grade from the kit folder, with the kit's own harness (the instructor install is not on the path)."""
+    return subprocess.run([sys.executable, "-m", "harness.host.cli", *arguments], cwd=kit,
+                          env=dict(os.environ, PYTHONPATH=str(kit), PYTHONSAFEPATH="", COLUMNS="120"),
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_kit_has_the_candidates_commands_only(kit):
+    assert not (kit / "harness" / "authoring").exists()
+    shown = _in_kit(kit, "--help").stdout
+    assert "run" in shown and "list" in shown
+    for command in ("selftest", "calibrate", "bundle", "batch", "new", "skeleton"):
+        assert f" {command} " not in shown, command
+    refused = _in_kit(kit, "selftest", "cnn")
+    assert refused.returncode == 2 and "instructor command" in refused.stderr
+
+
+def test_the_kit_knows_what_its_hidden_checks_are_worth(kit):
+    listing = _in_kit(kit, "list").stdout
+    for exercise in all_exercises():
+        public, hidden = exercise.public_points, exercise.hidden_points
+        assert f"{public:g} + {hidden:g}" in listing, (exercise.slug, listing)
+    assert (kit / "exercises" / "manifest.json").is_file()

@@ -56,3 +56,14 @@ def test_committed_notebook_matches_its_skeleton(solution):
     expected = render_notebook(make_skeleton(solution.read_text()), title=exercise_title(ROOT, solution.parent.name),
                                module=solution.name)
     assert notebook.read_text() == expected, f"{notebook} has drifted: run python -m harness.authoring.skeleton"
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda path: path.parent.name)
+def test_manifest_records_the_untouched_skeleton_and_notebook(solution):
+    from harness.host.pristine import module_fingerprint, notebook_fingerprint, pristine_fingerprints
+
+    folder = ROOT / "exercises" / solution.parent.name
+    recorded = pristine_fingerprints(ROOT / "exercises", solution.parent.name)
+    assert recorded == {"module": module_fingerprint(folder / solution.name),
+                        "notebook": notebook_fingerprint(folder / solution.with_suffix(".ipynb").name)}, (
+        "regenerate with: grade skeleton " + solution.parent.name)

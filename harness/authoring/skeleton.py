@@ -26,6 +26,7 @@ import nbformat
 
 from harness.errors import BadInput
 from harness.authoring.notebooks import make_notebook
+from harness.host.pristine import record_pristine
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::[ \t]*(?P<hint>.*?))?[ \t]*$")
 END = re.compile(r"^[ \t]*# END SOLUTION[ \t]*$")
@@ -86,7 +87,11 @@ def render_notebook(skeleton: str, *, title: str, module: str) -> str:
 
 
 def generate(project_root: Path, slugs: list[str] | None = None) -> list[Path]:
-    """Write the skeleton and notebook of every solution file (or those of ``slugs``); return the files written."""
+    """Write the skeleton and notebook of every solution file (or those of ``slugs``); return the files written.
+
+    Also records, in ``exercises/manifest.json``, the fingerprint of each untouched skeleton and
+    notebook: grading compares a candidate's files with those to tell which one was filled in.
+    """
     written = []
     for solution in sorted((project_root / "solutions").glob("*/*.py")):
         if slugs is not None and solution.parent.name not in slugs:
@@ -102,6 +107,7 @@ def generate(project_root: Path, slugs: list[str] | None = None) -> list[Path]:
         notebook = target.with_suffix(".ipynb")
         notebook.write_text(render_notebook(skeleton, title=exercise_title(project_root, slug), module=solution.name),
                             encoding="utf-8")
+        record_pristine(project_root / "exercises", slug=slug, module=target, notebook=notebook)
         written += [target, notebook]
     return written
 

@@ -13,6 +13,7 @@ Exit codes of ``grade PATH`` (mapped from exceptions in one place, :mod:`harness
 from __future__ import annotations
 
 import difflib
+import importlib
 import sys
 from pathlib import Path
 
@@ -33,24 +34,62 @@ from harness.host.grading import BACKEND_CHOICES, grade_submission, resolve_exer
 from harness.host.reports import render_catalogue, render_result
 from harness.host.exits import exits_cleanly
 from harness.host.sinks import say, terminal_text
-from harness.project import all_exercises
+from harness.project import HARNESS_DIR, all_exercises
 from harness.wire.results import Status
 from harness.wire.spec import new_salt
 
 
+# Commands loaded only when used, so that `grade PATH` imports nothing it does not need. Those of
+# the authoring tier exist only where that tier is installed (not in the candidate kit).
+LAZY_COMMANDS = {
+    "batch": "harness.host.batch.cli:batch_command",
+    "export": "harness.host.batch.cli:export_command",
+    "image": "harness.host.image_commands:image_group",
+    "new": "harness.authoring.commands:new_command",
+    "skeleton": "harness.authoring.commands:skeleton_command",
+    "bundle": "harness.authoring.commands:bundle_command",
+    "calibrate": "harness.authoring.commands:calibrate_command",
+    "selftest": "harness.authoring.commands:selftest_command",
+}
+INSTRUCTOR_COMMANDS = ("batch", "export", "image", "new", "skeleton", "bundle", "calibrate", "selftest")
+
+
+def instructor_install() -> bool:
+    """True in the instructor install; False in a candidate kit, whose harness has no authoring tier."""
+    return (HARNESS_DIR / "authoring" / "__init__.py").is_file()
+
+
 class DefaultCommandGroup(click.Group):
-    """A group where ``grade PATH`` means ``grade run PATH``."""
+    """A group where ``grade PATH`` means ``grade run PATH``, with commands loaded when first used."""
 
     default_command = "run"
 
+    def _lazy(self) -> dict[str, str]:
+        if instructor_install():
+            return LAZY_COMMANDS
+        return {name: target for name, target in LAZY_COMMANDS.items() if name not in INSTRUCTOR_COMMANDS}
+
+    def list_commands(self, context):
+        return sorted({*super().list_commands(context), *self._lazy()})
+
+    def get_command(self, context, name):
+        if name in self._lazy():
+            module, attribute = self._lazy()[name].split(":")
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(context, name)
+
     def parse_args(self, context, arguments):
-        if arguments and arguments[0] not in self.commands and arguments[0] not in ("--help", "-h", "--version"):
+        names = set(self.list_commands(context))
+        if arguments and arguments[0] not in names and arguments[0] not in ("--help", "-h", "--version"):
             first = arguments[0]
             if not first.startswith("-") and not Path(first).exists():
-                close = difflib.get_close_matches(first, list(self.commands), n=1, cutoff=0.6)
+                close = difflib.get_close_matches(first, sorted(names), n=1, cutoff=0.6)
                 if close:
                     raise click.UsageError(f"{first!r} is neither a command nor a file or folder. "
                                            f"Did you mean: grade {close[0]}?")
+                if first in INSTRUCTOR_COMMANDS:
+                    raise click.UsageError(f"'grade {first}' is an instructor command; the candidate kit does "
+                                           "not have it.")
             arguments = [self.default_command, *arguments]
         return super().parse_args(context, arguments)
 
@@ -111,6 +150,8 @@ def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, d
     if not path.exists():
         raise BadInput(f"{path} does not exist")
     exercise = resolve_exercise(path, exercise_slug)
+    if include_hidden and not exercise.has_hidden_checks and exercise.kit_hidden_checks:
+        raise BadInput("--include-hidden: this kit does not hold the hidden checks; only instructors run them")
     secret = data_secret or new_salt()
     try:
         result = grade_submission(path=path, exercise=exercise.slug, seed=seed, backend=backend,
@@ -155,207 +196,6 @@ def list_command():
     render_catalogue(all_exercises(), console=Console())
 
 
-@main.command("new")
-@click.argument("slug")
-@click.option("--title", help="The exercise's title (default: from SLUG).")
-@exits_cleanly
-def new_command(slug, title):
-    """Scaffold a new exercise SLUG: solution, grader, mutant and README templates.
-
-    The templates form a small working exercise that passes `grade selftest SLUG`;
-    the command prints what to replace, step by step.
-
-    \b
-    Example:
-      grade new lstm_forecasting --title "LSTM forecasting"
-    """
-    from harness.project import Project
-    from harness.authoring.scaffold import create_exercise, next_steps
-
-    files = create_exercise(slug=slug, project_root=Project.current().root, title=title)
-    console = Console()
-    for path in files:
-        console.print(f"wrote {path}")
-    console.print(next_steps(slug))
-
-
-@main.command("skeleton")
-@click.argument("slugs", nargs=-1)
-@exits_cleanly
-def skeleton_command(slugs):
-    """Regenerate the skeleton and notebook of each exercise (all by default) from its solution.
-
-    Regions between `# BEGIN SOLUTION: hint` and `# END SOLUTION` in solutions/SLUG/ become
-    TODOs that raise NotImplementedError in exercises/SLUG/ (.py and .ipynb).
-
-    \b
-    Example:
-      grade skeleton cnn gan
-    """
-    from harness.authoring.skeleton import generate
-    from harness.project import Project
-
-    for path in generate(Project.current().root, list(slugs) or None):
-        click.echo(f"wrote {path}")
-
-
-@main.command("bundle")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="A new folder to write the kit into.")
-@exits_cleanly
-def bundle_command(out):
-    """Make the candidate kit: skeletons, notebooks, public checks and the harness.
-
-    The kit never holds solutions, hidden checks or mutants.
-
-    \b
-    Example:
-      grade bundle --out /tmp/kit && cd /tmp/kit && pip install -e .
-    """
-    from harness.authoring.bundle import build_kit
-
-    files = build_kit(out=out)
-    Console().print(f"wrote {len(files)} files to {out}")
-
-
-@main.command("calibrate")
-@click.argument("slug")
-@click.option("--seeds", "seed_count", type=click.IntRange(1, 1000), default=20, show_default=True,
-              help="How many seeds (0..N-1) to grade the reference solution on.")
-@click.option("--write", is_flag=True, help="Write graders/SLUG/CALIBRATION.md.")
-@exits_cleanly
-def calibrate_command(slug, seed_count, write):
-    """Grade the reference solution of SLUG on many seeds and show what its checks measured.
-
-    \b
-    Example:
-      grade calibrate cnn --seeds 20 --write
-    """
-    from harness.authoring.calibration import calibrate, write_calibration
-
-    console = Console()
-    calibration = calibrate(slug=slug, seeds=list(range(seed_count)), progress=console.print)
-    console.print(calibration.to_markdown())
-    if write:
-        console.print(f"wrote {write_calibration(calibration)}")
-
-
-@main.command("selftest")
-@click.argument("slugs", nargs=-1)
-@click.option("--seeds", "seed_count", type=click.IntRange(1, 1000), default=10, show_default=True,
-              help="Grade the reference solution and each variant on seeds 0..N-1.")
-@click.option("--mutant-seeds", type=click.IntRange(1, 1000), default=1, show_default=True,
-              help="Grade each mutant on the first N of those seeds.")
-@click.option("--argument-mutants/--no-argument-mutants", default=True, show_default=True,
-              help="Also prove that ignoring any argument of the contract loses points.")
-@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="local", show_default=True)
-@exits_cleanly
-def selftest_command(slugs, seed_count, mutant_seeds, argument_mutants, backend):
-    """Prove graders sound: correct solutions full marks, skeleton 0, each mutant loses exactly its checks.
-
-    The reference solution and its variants (graders/SLUG/variants/) must score full marks
-    on every seed; each mutant (graders/SLUG/mutants/) must fail exactly the checks it names;
-    each argument mutant (a solution that ignores one parameter) must lose points.
-    With no SLUGS, every exercise is tested. Exits 1 on any violation.
-
-    \b
-    Example:
-      grade selftest cnn conv_layer --seeds 20 --mutant-seeds 3
-    """
-    from rich.table import Table
-
-    from harness.authoring.selftest import selftest, summary_table
-
-    console = Console()
-    slugs = list(slugs) or [exercise.slug for exercise in all_exercises()]
-    rows = selftest(slugs=slugs, seeds=list(range(seed_count)), backend=backend, mutant_seeds=mutant_seeds,
-                    include_argument_mutants=argument_mutants,
-                    progress=lambda message: console.print(Text(message, style="dim")))
-    table = Table(title=f"grade selftest ({seed_count} seeds, {backend} backend)", show_lines=True)
-    for column in ("Exercise", "Subject", "Expected", "Found", "OK", "s/run"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(row.exercise, row.subject, row.expected, row.found,
-                      Text("yes", style="green") if row.ok else Text("NO", style="red"), f"{row.seconds:.1f}")
-    console.print(table)
-    summary = Table(title="Summary")
-    for column in ("Exercise", "Mutants", "Argument mutants", "Variants", "Violations", "Flaky statistical checks"):
-        summary.add_column(column)
-    for line in summary_table(rows):
-        summary.add_row(*(str(cell) for cell in line))
-    console.print(summary)
-    violations = sum(not row.ok for row in rows)
-    console.print(f"{violations} of {len(rows)} proofs violated" if violations
-                  else f"all {len(rows)} proofs hold")
-    sys.exit(1 if violations else 0)
-
-
-@main.group("image")
-def image_group():
-    """Build or name the container image the docker backend runs in."""
-
-
-@image_group.command("build")
-@click.option("--offline/--registry", default=None,
-              help="Base from debootstrap + docker import (offline), or python:3.11-slim from a registry. "
-                   "Default: registry only if that base is already present.")
-@click.option("--wheel-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Install from this ready folder of wheels instead of running pip wheel.")
-@click.option("--force", is_flag=True, help="Rebuild even if the image for the current sources exists.")
-@exits_cleanly
-def image_build_command(offline, wheel_dir, force):
-    """Build the grading image from the pinned dependencies (reused when nothing changed).
-
-    \b
-    Example:
-      grade image build --offline
-    """
-    import docker.errors
-
-    from harness.host.image import ImageBuildError, build_image
-
-    console = Console()
-    try:
-        tag = build_image(offline=offline, wheel_dir=wheel_dir, force=force,
-                          progress=lambda message: console.print(terminal_text(message)))
-    except docker.errors.DockerException as problem:
-        raise ImageBuildError(f"image build failed: {problem}") from None
-    console.print(terminal_text(f"image ready: {tag}"))
-
-
-@image_group.command("tag")
-@exits_cleanly
-def image_tag_command():
-    """Print the image tag the current sources ask for.
-
-    \b
-    Example:
-      grade image tag
-    """
-    from harness.host.image import image_tag
-
-    click.echo(image_tag())
-
-
-@image_group.command("prune")
-@exits_cleanly
-def image_prune_command():
-    """Remove grading images of other tags (older pins or recipes).
-
-    \b
-    Example:
-      grade image prune
-    """
-    from harness.host.image import prune_images
-
-    for tag in prune_images():
-        click.echo(f"removed {tag}")
-
-
-from harness.host.batch.cli import batch_command, export_command  # noqa: E402 - registered below the commands
-
-main.add_command(batch_command, "batch")
-main.add_command(export_command, "export")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from harness.project import Exercise, UnknownExercise, all_exercises, get_exerci
 from harness.wire.results import CheckResult, InvalidResult, Outcome, RunResult, validate_schema
 from harness.wire.spec import fingerprint, new_salt, parse_salt
 from harness.wire.versions import library_versions
+from harness.host.pristine import pristine_fingerprints
 from harness.host.staging import BrokenSubmission, StagedSubmission, stage_submission
 
 def resolve_exercise(path: Path, slug: str | None) -> Exercise:
@@ -99,7 +100,7 @@ def reconcile(raw: RunOutput, *, exercise: Exercise, include_hidden: bool, seed:
 
 def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, backend: str = "auto",
                      include_hidden: bool = False, data_secret: str | None = None, threads: int = 1,
-                     stop_at_first_failure: bool = False,
+                     stop_at_first_failure: bool = False, prefer: str | None = None,
                      notify: Callable[..., None] = lambda message, always=False: None) -> RunResult:
     """Grade the submission at ``path`` and return its complete, validated result.
 
@@ -122,7 +123,8 @@ def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, 
         os.chmod(staging_dir, 0o711)  # a worker running as another user may enter, not list
         try:
             staged = stage_submission(Path(path), Path(staging_dir) / "submission", module=chosen_exercise.module,
-                                      pristine_dir=chosen_exercise.skeleton_dir)
+                                      pristine=pristine_fingerprints(chosen_exercise.project_root / "exercises",
+                                                                     chosen_exercise.slug), prefer=prefer)
         except BrokenSubmission as problem:  # the candidate's own file, unusable: it scores 0, with the reason
             result = unrun_result(chosen_exercise, include_hidden=include_hidden, seed=seed, message=str(problem),
                                   outcome=Outcome.FAILED, output=str(problem))

@@ -70,16 +70,23 @@ def cache_dir() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "ml-grader"
 
 
+IMAGE_EXTRAS = ("tf", "gensim", "surprise")  # what grading needs in the container; host-only tools stay out
+
+
 def dependency_pins(*, pyproject: Path = Project.current().pyproject) -> list[str]:
-    """Read the pinned dependencies that the image installs from ``pyproject.toml``."""
+    """Read the pins the image installs from ``pyproject.toml``: the core and the grading extras."""
     try:
         with pyproject.open("rb") as handle:
-            pins = tomllib.load(handle).get("project", {}).get("dependencies", [])
+            project = tomllib.load(handle).get("project", {})
     except FileNotFoundError:
         raise ImageBuildError(f"{pyproject} is missing: the image is built from the project's source tree") from None
+    pins = list(project.get("dependencies", []))
     if not pins:
         raise ValueError(f"{pyproject} lists no [project] dependencies")
-    return list(pins)
+    extras = project.get("optional-dependencies", {})
+    for extra in IMAGE_EXTRAS:
+        pins += [pin for pin in extras.get(extra, []) if not pin.startswith(project.get("name", "") + "[")]
+    return pins
 
 
 def _digest(parts: list[bytes]) -> str:

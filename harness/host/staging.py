@@ -15,6 +15,7 @@ from pathlib import Path
 
 from harness.errors import BadInput
 from harness.host.notebooks import MalformedNotebook, notebook_to_module
+from harness.host.pristine import module_fingerprint, notebook_fingerprint
 
 MAX_SUBMISSION_BYTES = 50 * 1024 * 1024
 MAX_SUBMISSION_FILES = 500
@@ -91,24 +92,20 @@ def _files_to_copy(source: Path) -> list[tuple[Path, Path]]:
     return pairs
 
 
-def _is_untouched(candidate: Path, pristine: Path | None) -> bool:
-    if pristine is None or not pristine.is_file():
-        return False
-    if candidate.suffix == ".ipynb":
-        try:
-            return notebook_to_module(candidate).source == notebook_to_module(pristine).source
-        except MalformedNotebook:
-            return False
-    return candidate.read_bytes() == pristine.read_bytes()
+PREFERENCES = ("module", "notebook", "newest")
 
 
-def choose_file(folder: Path, *, module: str, pristine_dir: Path | None) -> tuple[Path, list[str]]:
+def choose_file(folder: Path, *, module: str, pristine: dict[str, str | None] | None = None,
+                prefer: str | None = None) -> tuple[Path, list[str]]:
     """Pick the file to grade in a folder: the module, or the notebook, whichever was filled in.
 
-    Only one of ``<module>.py`` and ``<module>.ipynb`` present: that one.  Both
-    present: the one that differs from the untouched skeleton in ``pristine_dir``;
-    if both differ, :class:`AmbiguousSubmission` (grade one file by naming it).
+    Only one of ``<module>.py`` and ``<module>.ipynb`` present: that one.  Both present: the one
+    that differs from the untouched skeleton (the fingerprints in ``pristine``, see
+    :mod:`harness.host.pristine`).  If both differ, ``prefer`` decides (``module``, ``notebook``, or
+    the ``newest`` modified); without it, :class:`AmbiguousSubmission` (grade one file by naming it).
     """
+    if prefer is not None and prefer not in PREFERENCES:
+        raise ValueError(f"prefer must be one of {', '.join(PREFERENCES)}")
     python_file = folder / module
     notebook = folder / (Path(module).stem + ".ipynb")
     if not python_file.is_file() and not notebook.is_file():
@@ -121,22 +118,30 @@ def choose_file(folder: Path, *, module: str, pristine_dir: Path | None) -> tupl
         return python_file, []
     if not python_file.is_file():
         return notebook, []
-    python_untouched = _is_untouched(python_file, pristine_dir and pristine_dir / module)
-    notebook_untouched = _is_untouched(notebook, pristine_dir and pristine_dir / notebook.name)
+    pristine = pristine or {}
+    python_untouched = pristine.get("module") is not None and module_fingerprint(python_file) == pristine["module"]
+    notebook_untouched = (pristine.get("notebook") is not None
+                          and notebook_fingerprint(notebook) == pristine["notebook"])
     if python_untouched and not notebook_untouched:
         return notebook, [f"graded {notebook.name}; {module} is still the untouched skeleton"]
     if notebook_untouched and not python_untouched:
         return python_file, [f"graded {module}; {notebook.name} is still the untouched skeleton"]
     if python_untouched and notebook_untouched:
         return python_file, [f"graded {module}; neither it nor {notebook.name} has been filled in yet"]
+    if prefer is not None:
+        chosen = {"module": python_file, "notebook": notebook}.get(prefer) or max(
+            (python_file, notebook), key=lambda path: path.stat().st_mtime)
+        other = notebook if chosen == python_file else python_file
+        rule = "the newest modified" if prefer == "newest" else f"--prefer {prefer}"
+        return chosen, [f"graded {chosen.name}: both it and {other.name} are filled in, and the rule is {rule}"]
     raise AmbiguousSubmission(
         f"both {module} and {notebook.name} in {folder} are filled in; grade one of them by naming it "
         f"(grade {python_file} or grade {notebook}), or remove the other"
     )
 
 
-def stage_submission(source: Path, destination: Path, *, module: str,
-                     pristine_dir: Path | None = None) -> StagedSubmission:
+def stage_submission(source: Path, destination: Path, *, module: str, pristine: dict[str, str | None] | None = None,
+                     prefer: str | None = None) -> StagedSubmission:
     """Copy the submission at ``source`` (a folder, a ``.py`` or an ``.ipynb``) into ``destination``."""
     source = Path(source)
     if not source.exists():
@@ -156,7 +161,7 @@ def stage_submission(source: Path, destination: Path, *, module: str,
             target = destination / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(original, target)
-        graded, notes = choose_file(source, module=module, pristine_dir=pristine_dir)
+        graded, notes = choose_file(source, module=module, pristine=pristine, prefer=prefer)
     if graded.suffix == ".ipynb":
         try:
             converted = notebook_to_module(graded)
