@@ -74,6 +74,7 @@ def build_kit(*, out: Path, project: Project | None = None) -> list[Path]:
     shutil.copytree(project.root / "harness", out / "harness", ignore=shutil.ignore_patterns(
         "__pycache__", "*.pyc", "authoring"))  # the kit has the candidate's commands only
     shutil.copytree(project.exercises_dir, out / "exercises", ignore=IGNORED)
+    shutil.copytree(project.root / "grader", out / "grader", ignore=IGNORED)  # check() for notebooks
     for exercise in project.exercises():
         try:
             files = exercise.grader_files(include_hidden=False, for_kit=True)

@@ -29,14 +29,20 @@ def make_notebook(module_source: str, *, title: str, module: str) -> nbformat.No
         previous_kind = kind
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    slug = module.removesuffix(".py")
     notebook.cells.append(nbformat.v4.new_markdown_cell(
-        f"# {title}\n\nFill in every `TODO` below, then grade this notebook with `grade .` from its folder "
-        f"(or `grade {module.removesuffix('.py')}.ipynb`). The statement and the API contract are in README.md."
+        f"# {title}\n\nFill in every `TODO` below and run the cells. To grade what you have run so far, run the "
+        "`check()` cell at the end (nothing is saved or sent anywhere); `check(\"function_name\")` runs the "
+        "checks of one function. A cell whose first line is `# scratch` is left out of grading: use one to try "
+        f"things out. From a terminal, `grade {slug}.ipynb` grades the saved notebook. The statement and the "
+        "API contract are in README.md."
     ))
     for chunk in chunks:
         text = "\n".join(chunk).strip("\n")
         if text:
             notebook.cells.append(nbformat.v4.new_code_cell(text))
+    notebook.cells.append(nbformat.v4.new_markdown_cell("## Check your work"))
+    notebook.cells.append(nbformat.v4.new_code_cell(f'from grader import check\n\ncheck(exercise="{slug}");'))
     for number, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{number}"
     nbformat.validate(notebook)

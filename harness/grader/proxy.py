@@ -110,6 +110,7 @@ class Submission:
         self.import_failure: Exception | None = None
         self.functions: list[str] = []
         self.import_output = ""
+        self.cell_errors: list[dict] = []  # cells of a notebook that raised when run (the others still ran)
         self.peak_rss_mb = 0.0
         self.greeted = False
         self.record_to = record_to
@@ -158,6 +159,7 @@ class Submission:
             )
             raise self.import_failure
         self.functions = list(header.get("functions", []))
+        self.cell_errors = [error for error in header.get("cell_errors", []) if isinstance(error, dict)]
         self.greeted = True
 
     def _retire_worker(self) -> None:
@@ -196,9 +198,14 @@ class Submission:
         """Call the candidate's function ``name`` in the worker and return its result."""
         self.start()
         if name not in self.functions:
+            failed = "; ".join(f"cell {error.get('cell')} raised {error.get('type')}: {error.get('message')}"
+                               for error in self.cell_errors)
             raise MissingFunction(
                 f"your module defines no function named {name!r}"
                 + (f"; it defines: {', '.join(self.functions)}" if self.functions else "")
+                + (f". Some notebook cells failed when run, so what they define is missing: {failed}"
+                   if failed else ""),
+                details="".join(error.get("traceback", "") for error in self.cell_errors)[:4000],
             )
         return self._request("call", name=name, args=args, kwargs=kwargs, deadline=deadline,
                              describe=f"{name}()", seed=self.seed)

@@ -132,9 +132,12 @@ def main():
               help="The secret the check data comes from, to repeat a run exactly (default: a fresh one).")
 @click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
               help="Exit with code 1 when the score is below this percentage of the maximum (for CI).")
+@click.option("--only", "only", multiple=True, metavar="NAME",
+              help="Run only the checks of this function, or this check (test_...); repeatable.")
 @click.option("-v", "--verbose", is_flag=True, help="Show what your code printed in passing checks too.")
 @exits_cleanly
-def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, data_secret, fail_under, verbose):
+def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, data_secret, only, fail_under,
+                verbose):
     """Grade the submission at PATH (an exercise folder or its .py file).
 
     \b
@@ -155,8 +158,10 @@ def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, d
     secret = data_secret or new_salt()
     try:
         result = grade_submission(path=path, exercise=exercise.slug, seed=seed, backend=backend,
-                                  include_hidden=include_hidden, data_secret=secret,
+                                  include_hidden=include_hidden, data_secret=secret, only=only,
                                   notify=_notes(errors, verbose))
+    except GradeError:
+        raise
     except ValueError as problem:  # a malformed --data-secret, say
         raise BadInput(str(problem)) from None
     if json_path:  # first, so that nothing the result holds can keep it from being written

@@ -7,15 +7,18 @@ maximum.  Whatever goes wrong, the caller gets a complete :class:`RunResult`.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tempfile
 import time
 from pathlib import Path
 from typing import Callable
 
+from harness.errors import BadInput
 from harness.host.backends import BACKEND_CHOICES, choose_backend
 from harness.host.backends.base import Backend, RunOutput, RunRequest
 from harness.project import Exercise, UnknownExercise, all_exercises, get_exercise
+from harness.usage import functions_used
 from harness.wire.results import CheckResult, InvalidResult, Outcome, RunResult, validate_schema
 from harness.wire.spec import fingerprint, new_salt, parse_salt
 from harness.wire.versions import library_versions
@@ -40,26 +43,46 @@ def resolve_exercise(path: Path, slug: str | None) -> Exercise:
     )
 
 
+def select_checks(exercise: Exercise, names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """The check ids ``--only`` names mean: a check (``test_x`` or its full id) or a function it uses."""
+    used = functions_used(exercise.grader_dir)
+    chosen: list[str] = []
+    for name in names:
+        matching = [check.check_id for check in exercise.checks
+                    if name in (check.check_id, check.function) or name in used.get(check.function, ())]
+        if not matching:
+            functions = sorted(set().union(*used.values())) if used else []
+            choices = [check.function for check in exercise.checks] + functions
+            close = difflib.get_close_matches(name, choices, n=1)
+            raise BadInput(f"--only {name}: no check of {exercise.slug} is called that or uses a function of that "
+                           f"name" + (f"; did you mean {close[0]!r}?" if close else "")
+                           + f" (functions: {', '.join(functions)})")
+        chosen += [check_id for check_id in matching if check_id not in chosen]
+    return tuple(chosen)
+
+
 def unrun_result(exercise: Exercise, *, include_hidden: bool, seed: int, message: str,
-                 outcome: Outcome = Outcome.NOT_RUN, error: str | None = None, output: str = "") -> RunResult:
+                 outcome: Outcome = Outcome.NOT_RUN, error: str | None = None, output: str = "",
+                 only: tuple[str, ...] = ()) -> RunResult:
     """A result listing every check the run would have had, none of them run."""
-    return RunResult.unrun(exercise=exercise.slug, seed=seed, specs=exercise.checks_for(include_hidden=include_hidden),
-                           message=message, outcome=outcome, error=error, output=output,
-                           versions=library_versions())
+    specs = [spec for spec in exercise.checks_for(include_hidden=include_hidden) if not only or spec.check_id in only]
+    return RunResult.unrun(exercise=exercise.slug, seed=seed, specs=specs, message=message, outcome=outcome,
+                           error=error, output=output, versions=library_versions())
 
 
 def reconcile(raw: RunOutput, *, exercise: Exercise, include_hidden: bool, seed: int,
-              data_secret: str | None = None) -> RunResult:
+              data_secret: str | None = None, only: tuple[str, ...] = ()) -> RunResult:
     """Turn what a backend returned into a complete, validated result."""
-    expected = {spec.check_id: spec for spec in exercise.checks_for(include_hidden=include_hidden)}
+    expected = {spec.check_id: spec for spec in exercise.checks_for(include_hidden=include_hidden)
+                if not only or spec.check_id in only}
     if raw.result is None:
         reason = raw.failure or "the grading run produced no result"
         return unrun_result(exercise, include_hidden=include_hidden, seed=seed, message=f"not run: {reason}",
-                            error=reason, output=raw.log).clean()
+                            error=reason, output=raw.log, only=only).clean()
     try:
         result = RunResult.from_json(raw.result).clean()  # validates against the schema first
     except (InvalidResult, KeyError, ValueError, TypeError) as error:
-        return unrun_result(exercise, include_hidden=include_hidden, seed=seed,
+        return unrun_result(exercise, include_hidden=include_hidden, seed=seed, only=only,
                             message="not run: the result was rejected", error=f"the grader's result was rejected: {error}")
     problems = []
     if result.exercise != exercise.slug:
@@ -101,6 +124,7 @@ def reconcile(raw: RunOutput, *, exercise: Exercise, include_hidden: bool, seed:
 def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, backend: str = "auto",
                      include_hidden: bool = False, data_secret: str | None = None, threads: int = 1,
                      stop_at_first_failure: bool = False, prefer: str | None = None,
+                     only: list[str] | tuple[str, ...] = (),
                      notify: Callable[..., None] = lambda message, always=False: None) -> RunResult:
     """Grade the submission at ``path`` and return its complete, validated result.
 
@@ -108,10 +132,11 @@ def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, 
     drawn, so that nothing the submission can see predicts the checks.
     """
     started = time.perf_counter()
+    chosen_exercise = resolve_exercise(path, exercise)
+    selected = select_checks(chosen_exercise, only) if only else ()
     if data_secret is None:
         data_secret = new_salt()
     parse_salt(data_secret)
-    chosen_exercise = resolve_exercise(path, exercise)
     choice = choose_backend(backend)
     if choice.reason:
         notify(f"using the local backend: {choice.reason}")  # -v only: auto chose what it could
@@ -127,15 +152,19 @@ def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, 
                                                                      chosen_exercise.slug), prefer=prefer)
         except BrokenSubmission as problem:  # the candidate's own file, unusable: it scores 0, with the reason
             result = unrun_result(chosen_exercise, include_hidden=include_hidden, seed=seed, message=str(problem),
-                                  outcome=Outcome.FAILED, output=str(problem))
+                                  outcome=Outcome.FAILED, output=str(problem), only=selected)
             return _finish(result, started=started, backend=choice.backend, staged=None, path=path)
         request = RunRequest(exercise=chosen_exercise, submission_dir=staged.directory,
                              module_file=staged.module_file, seed=seed, include_hidden=include_hidden,
                              data_secret=data_secret, threads=threads,
-                             stop_at_first_failure=stop_at_first_failure)
+                             stop_at_first_failure=stop_at_first_failure, only=selected)
         raw = choice.backend.run(request)
     result = reconcile(raw, exercise=chosen_exercise, include_hidden=include_hidden, seed=seed,
-                       data_secret=data_secret)
+                       data_secret=data_secret, only=selected)
+    if selected:
+        skipped = len(chosen_exercise.checks_for(include_hidden=include_hidden)) - len(result.checks)
+        result.output = f"--only: ran {len(result.checks)} of the exercise's checks ({skipped} not run)." + (
+            "\n\n" + result.output if result.output else "")
     result.image = raw.image
     if staged.notes:
         result.output = "\n".join(f"Note: {note}" for note in staged.notes) + (

@@ -78,36 +78,74 @@ def _notebook_to_module(path: Path) -> ConvertedNotebook:
     if oversized:
         raise MalformedNotebook(f"cell {oversized[0]} of {Path(path).name} holds more than "
                                 f"{MAX_CELL_CHARS:,} characters")
-    parts: list[str] = []
     notes: list[str] = []
+    cells: list[tuple[int, str]] = []
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type == "markdown" and _looks_like_code(cell.source):
             notes.append(f"cell {number} is a markdown cell but holds Python code; it was NOT graded. "
                          "Turn it back into a code cell.")
-        if cell.cell_type != "code":
+        if cell.cell_type == "code":
+            cells.append((number, cell.source))
+    converted = cells_to_module(cells, origin=Path(path).name)
+    converted.notes[:0] = notes
+    if len(converted.source) > MAX_CODE_CHARS:
+        raise MalformedNotebook(f"the code cells of {Path(path).name} hold more than {MAX_CODE_CHARS:,} characters")
+    return converted
+
+
+MODULE_HEADER = '''# Made by the grader from {origin}: every code cell runs in order, as Jupyter runs them.
+# A cell that fails is recorded and the next ones still run, so what they define still counts;
+# tracebacks name the cell and the line in it.
+import linecache as __notebook_linecache__
+
+__notebook_cell_errors__ = []
+
+
+def __run_notebook_cell__(number, source):
+    name = f"cell {{number}}"
+    __notebook_linecache__.cache[name] = (len(source), None, source.splitlines(True), name)
+    try:
+        exec(compile(source, name, "exec"), globals())
+    except BaseException as error:  # a failing cell must not stop the cells after it
+        __notebook_cell_errors__.append((number, error))
+'''
+SCRATCH_MARK = "# scratch"
+CHECK_CALLS = ("from grader import", "import grader", "check(", "grader.check(")
+
+
+def cells_to_module(cells: list[tuple[int, str]], *, origin: str) -> ConvertedNotebook:
+    """Turn (cell number, source) pairs into a module that runs each cell in order, failures isolated.
+
+    IPython magics and shell escapes are removed with a note; a cell whose first line is
+    ``# scratch`` is skipped (for trying things out).
+    """
+    notes: list[str] = []
+    parts = [MODULE_HEADER.format(origin=origin.replace("\n", " "))]
+    for number, source in cells:
+        lines = source.splitlines()
+        if lines and lines[0].strip().lower() == SCRATCH_MARK:
+            notes.append(f"cell {number}: skipped (it starts with {SCRATCH_MARK})")
             continue
-        lines = cell.source.splitlines()
         if lines and lines[0].lstrip().startswith("%%"):
             magic = lines[0].split()[0]
             if magic in CELL_MAGICS_DROPPED_WHOLE:
                 notes.append(f"cell {number}: removed the whole cell (cell magic {magic} runs no Python)")
                 continue
             notes.append(f"cell {number}: removed the cell magic line {lines[0].strip()!r}")
-            lines = lines[1:]
+            lines = ["pass  # removed by the grader"] + lines[1:]  # keep line numbers as in the cell
         kept = []
         for line_number, line in enumerate(lines, start=1):
             stripped = line.lstrip()
-            if stripped.startswith(("%", "!")):
+            if line.startswith(CHECK_CALLS):  # the notebook's own check() cell grades, it is not graded
+                kept.append("pass  # check() is not part of the graded code")
+            elif stripped.startswith(("%", "!")) or "get_ipython()" in stripped:
                 notes.append(f"cell {number}, line {line_number}: removed {stripped[:60]!r} "
                              "(IPython magics and shell commands do not run when grading)")
-                kept.append(line[: len(line) - len(stripped)] + "pass  # removed by the grader: " + stripped[:40])
+                kept.append(line[: len(line) - len(stripped)] + "pass  # removed by the grader")
             else:
                 kept.append(line)
-        parts.append(f"# --- cell {number} ---\n" + "\n".join(kept))
-    source = "\n\n".join(parts) + "\n"
-    if len(source) > MAX_CODE_CHARS:
-        raise MalformedNotebook(f"the code cells of {Path(path).name} hold more than {MAX_CODE_CHARS:,} characters")
-    return ConvertedNotebook(source=source, notes=notes)
+        parts.append(f"__run_notebook_cell__({number}, {chr(10).join(kept)!r})")
+    return ConvertedNotebook(source="\n\n".join(parts) + "\n", notes=notes)
 
 
 def _looks_like_code(text: str) -> bool:

@@ -60,6 +60,7 @@ class RunSpec:
     cgroup: str | None = None   # a cgroup the host made for this run: workers get child cgroups in it
     threads: int = 1            # threads of the candidate's numerical libraries: fixed, so results repeat
     stop_at_first_failure: bool = False  # selftest's argument mutants only need to know a point is lost
+    only: tuple[str, ...] = ()  # check ids to run (grade --only); empty: every check
 
     def __post_init__(self):
         if self.threads < 1:
@@ -90,6 +91,8 @@ class RunSpec:
         known = {field.name for field in fields(cls)}
         if not isinstance(data, dict) or not known >= data.keys():
             raise BadRunSpec(f"{path} does not hold a run specification")
+        if isinstance(data.get("only"), list):
+            data["only"] = tuple(data["only"])
         try:
             return cls(**data)
         except TypeError as error:

@@ -32,6 +32,7 @@ from harness.worker import exports
 from harness.worker.runtime import preload, seed_everything
 
 SUBMISSION_MODULE_NAME = "submission"
+NOTEBOOK_CELL_PREFIX = "cell "
 MAX_TRACEBACK_CHARS = 4000
 MAX_MESSAGE_CHARS = 2000
 MAX_REPR_CHARS = 200
@@ -52,7 +53,8 @@ def describe_exception(error: BaseException, module_file: str | None) -> dict:
     """Describe an exception as data, keeping only the frames in the candidate's code."""
     frames = traceback.extract_tb(error.__traceback__)
     if module_file:
-        own = [frame for frame in frames if os.path.abspath(frame.filename) == module_file]
+        own = [frame for frame in frames if frame.name != "__run_notebook_cell__" and (
+            os.path.abspath(frame.filename) == module_file or frame.filename.startswith(NOTEBOOK_CELL_PREFIX))]
         frames = own or frames[-3:]
     lines = traceback.format_list(frames)
     if isinstance(error, SyntaxError):
@@ -176,8 +178,10 @@ class Worker:
                 name for name, value in vars(self.module or object()).items()
                 if callable(value) and not name.startswith("_")
             ) if self.module else []
+            cell_errors = [dict(describe_exception(error, self.module_file), cell=int(number))
+                           for number, error in getattr(self.module, "__notebook_cell_errors__", [])[:20]]
             self.send({"ok": True, "import_error": self.import_error, "functions": functions,
-                       "import_seconds": self.import_seconds, "pid": os.getpid()})
+                       "import_seconds": self.import_seconds, "pid": os.getpid(), "cell_errors": cell_errors})
             return
         if operation == "release":
             self.handles.release([int(number) for number in header.get("handles", [])])

@@ -36,6 +36,7 @@ class RunRequest:
     data_secret: str = ""
     threads: int = 1
     stop_at_first_failure: bool = False
+    only: tuple[str, ...] = ()
 
     def spec(self, *, grader_dir: str, submission_dir: str, results_dir: str,
              worker_user: str | int | None = None, cgroup: str | None = None) -> RunSpec:
@@ -45,7 +46,8 @@ class RunRequest:
         return RunSpec(grader_dir=grader_dir, submission_file=f"{submission_dir}/{self.module_file}",
                        seed=self.seed, data_secret=self.data_secret, include_hidden=self.include_hidden,
                        results_file=f"{results_dir}/{RESULT_FILE_NAME}", worker_user=worker_user,
-                       threads=self.threads, stop_at_first_failure=self.stop_at_first_failure, cgroup=cgroup)
+                       threads=self.threads, stop_at_first_failure=self.stop_at_first_failure, cgroup=cgroup,
+                       only=self.only)
 
     @staticmethod
     def runner_arguments(*, spec_file: str) -> list[str]:
