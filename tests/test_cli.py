@@ -107,3 +107,37 @@ def test_markup_in_candidate_output_is_shown_not_rendered(probe_graders, tmp_pat
     outcome = invoke(str(folder), "--exercise", "probe", "--backend", "local", "-v")
     assert outcome.exit_code == 0
     assert "[bold green]Total: 99 / 5[/bold green]" in outcome.output and "\x1b" not in outcome.output
+
+
+def test_watch_grades_again_on_every_save_and_shows_what_changed(probe_graders, tmp_path):
+    import io
+    import threading
+    import time
+
+    from rich.console import Console
+
+    from harness.host.watch import watch_submission
+
+    folder = tmp_path / "probe"
+    folder.mkdir()
+    full = (SCENARIOS / "scores_full_marks" / "probe.py").read_text()
+    (folder / "probe.py").write_text(full.replace("return x * factor", "return x"))
+    results, stop, shown = [], threading.Event(), io.StringIO()
+    watcher = threading.Thread(target=watch_submission, kwargs=dict(
+        path=folder, exercise_slug="probe", seed=0, backend="local", console=Console(file=shown, width=100),
+        stop=stop, on_result=results.append))
+    watcher.start()
+    try:
+        for expected_runs, source in ((1, None), (2, full), (3, full.replace("return a + b", "return a - b"))):
+            if source is not None:
+                (folder / "probe.py").write_text(source)
+            deadline = time.monotonic() + 60
+            while len(results) < expected_runs and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert len(results) == expected_runs, shown.getvalue()
+    finally:
+        stop.set()
+        watcher.join(timeout=60)
+    assert [result.score for result in results] == [4.0, 5.0, 3.0]
+    text = shown.getvalue()
+    assert "now passing: test_scale" in text and "now failing: test_add" in text

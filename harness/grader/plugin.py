@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Callable
 
 import numpy as np
 import pytest
@@ -70,9 +71,10 @@ def _trim(text: str, limit: int = MAX_CHECK_OUTPUT_CHARS) -> str:
 class GradingPlugin:
     """Collect checks, give them fixtures, and record a result for each."""
 
-    def __init__(self, *, submission: Submission, secret: DataSecret):
+    def __init__(self, *, submission: Submission, secret: DataSecret, progress: Callable[[dict], None] | None = None):
         self._submission = submission
         self._secret = secret
+        self._progress = progress or (lambda event: None)
         self.checks: dict[str, CheckResult] = {}
         self.collection_errors: list[str] = []
         self.retryable: set[str] = set()  # checks that could not be judged for a reason a re-run may cure
@@ -155,6 +157,10 @@ class GradingPlugin:
     def pytest_runtest_logstart(self, nodeid, location):
         self._submission.take_output()  # output between checks belongs to none of them
         self._started[nodeid] = time.perf_counter()
+        if nodeid in self.checks:
+            self._progress({"event": "check", "check_id": nodeid, "index": list(self.checks).index(nodeid) + 1,
+                            "total": len(self.checks), "cpu_seconds": round(self._submission.cpu_seconds, 2),
+                            "budget_seconds": self._submission.run_budget_seconds})
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -181,6 +187,9 @@ class GradingPlugin:
             return
         check.duration_seconds = time.perf_counter() - self._started.get(nodeid, time.perf_counter())
         check.candidate_output = self._submission.take_output()
+        self._progress({"event": "done", "check_id": nodeid, "outcome": check.outcome.value,
+                        "seconds": round(check.duration_seconds, 2),
+                        "cpu_seconds": round(self._submission.cpu_seconds, 2)})
 
     def results(self) -> list[CheckResult]:
         return list(self.checks.values())

@@ -27,6 +27,7 @@ from harness.wire.results import Outcome, RunResult
 from harness.wire.spec import BadRunSpec, RunSpec
 from harness.wire.versions import library_versions
 
+PROGRESS_FILE_NAME = "progress.jsonl"  # beside the result: one JSON line per check started and finished
 RECORD_CALLS_VARIABLE = "GRADE_RECORD_CALLS"  # benchmarks: write every request sent to the worker here
 
 
@@ -57,7 +58,8 @@ def run_checks(*, spec: RunSpec, quiet: bool = True) -> RunResult:
 
     from harness.grader.plugin import GradingPlugin
 
-    plugin = GradingPlugin(submission=submission, secret=secret)
+    progress_file = Path(spec.results_file).with_name(PROGRESS_FILE_NAME)
+    plugin = GradingPlugin(submission=submission, secret=secret, progress=lambda event: _append(progress_file, event))
     files = [str(grader_dir / PUBLIC_CHECKS_FILE)]
     if spec.include_hidden and (grader_dir / HIDDEN_CHECKS_FILE).exists():
         files.append(str(grader_dir / HIDDEN_CHECKS_FILE))
@@ -117,6 +119,15 @@ def run_checks(*, spec: RunSpec, quiet: bool = True) -> RunResult:
         data_secret=secret.fingerprint,
         retryable=bool(errors) and all(check.check_id in plugin.retryable for check in errors),
     )
+
+
+def _append(path: Path, event: dict) -> None:
+    """Add one progress event; progress is a courtesy, so a failure to write it is ignored."""
+    try:
+        with open(path, "a", encoding="ascii") as handle:
+            handle.write(json.dumps(event, ensure_ascii=True) + "\n")
+    except OSError:
+        pass
 
 
 def failed_run(spec: RunSpec | None, grader_dir: Path | None, message: str) -> RunResult:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+from contextlib import nullcontext
 import sys
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from harness.errors import (
     GradeError,
 )
 from harness.host.grading import BACKEND_CHOICES, grade_submission, resolve_exercise
+from harness.host.live import RunProgress
 from harness.host.reports import render_catalogue, render_result
 from harness.host.exits import exits_cleanly
 from harness.host.sinks import say, terminal_text
@@ -123,8 +125,9 @@ def main():
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--exercise", "exercise_slug", help="Exercise to grade against (default: from the folder name).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the data the checks generate.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also write the result as JSON (a superset of Gradescope's results.json).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+              help="Also write the result as JSON (a superset of Gradescope's results.json); - for standard output "
+                   "alone.")
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True,
               help="Where to run: docker (isolated), local (subprocesses) or auto (docker if available).")
 @click.option("--include-hidden", is_flag=True, help="Also run the hidden checks (instructors).")
@@ -135,9 +138,11 @@ def main():
 @click.option("--only", "only", multiple=True, metavar="NAME",
               help="Run only the checks of this function, or this check (test_...); repeatable.")
 @click.option("-v", "--verbose", is_flag=True, help="Show what your code printed in passing checks too.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress and no notes: the report only.")
+@click.option("--watch", is_flag=True, help="Grade again on every save of the file, showing what changed.")
 @exits_cleanly
 def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, data_secret, only, fail_under,
-                verbose):
+                verbose, quiet, watch):
     """Grade the submission at PATH (an exercise folder or its .py file).
 
     \b
@@ -148,27 +153,38 @@ def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, d
     Exit codes: 0 graded (any score), 1 below --fail-under,
     2 bad usage or input, 3 grading error (not the submission's fault).
     """
-    console = Console()
-    errors = Console(stderr=True)
+    json_to_stdout = json_path is not None and str(json_path) == "-"
+    console = Console(stderr=json_to_stdout)
+    errors = Console(stderr=True, quiet=quiet)
     if not path.exists():
         raise BadInput(f"{path} does not exist")
+    if watch:
+        from harness.host.watch import watch_submission
+
+        watch_submission(path=path, exercise_slug=exercise_slug, seed=seed, backend=backend, only=only,
+                         data_secret=data_secret, console=console)
+        return
     exercise = resolve_exercise(path, exercise_slug)
     if include_hidden and not exercise.has_hidden_checks and exercise.kit_hidden_checks:
         raise BadInput("--include-hidden: this kit does not hold the hidden checks; only instructors run them")
     secret = data_secret or new_salt()
     try:
-        result = grade_submission(path=path, exercise=exercise.slug, seed=seed, backend=backend,
-                                  include_hidden=include_hidden, data_secret=secret, only=only,
-                                  notify=_notes(errors, verbose))
+        with RunProgress(errors) if not (quiet or json_to_stdout) else nullcontext() as progress:
+            result = grade_submission(path=path, exercise=exercise.slug, seed=seed, backend=backend,
+                                      include_hidden=include_hidden, data_secret=secret, only=only,
+                                      notify=_notes(errors, verbose), on_progress=progress)
     except GradeError:
         raise
     except ValueError as problem:  # a malformed --data-secret, say
         raise BadInput(str(problem)) from None
-    if json_path:  # first, so that nothing the result holds can keep it from being written
+    if json_to_stdout:
+        click.echo(result.dumps())
+    elif json_path:  # first, so that nothing the result holds can keep it from being written
         json_path.write_text(result.dumps(), encoding="utf-8")
-    render_result(result, console=console, verbose=verbose,
-                  hidden_points=0 if include_hidden else exercise.hidden_points,
-                  hidden_checks=0 if include_hidden else exercise.hidden_check_count)
+    if not json_to_stdout or verbose:
+        render_result(result, console=console, verbose=verbose,
+                      hidden_points=0 if include_hidden else exercise.hidden_points,
+                      hidden_checks=0 if include_hidden else exercise.hidden_check_count)
     if verbose:
         say(errors, "data secret: ", "dim", f"{secret} (grade again with --seed {seed} --data-secret {secret} "
             "to repeat this run exactly)")

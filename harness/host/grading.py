@@ -124,7 +124,7 @@ def reconcile(raw: RunOutput, *, exercise: Exercise, include_hidden: bool, seed:
 def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, backend: str = "auto",
                      include_hidden: bool = False, data_secret: str | None = None, threads: int = 1,
                      stop_at_first_failure: bool = False, prefer: str | None = None,
-                     only: list[str] | tuple[str, ...] = (),
+                     only: list[str] | tuple[str, ...] = (), on_progress=None,
                      notify: Callable[..., None] = lambda message, always=False: None) -> RunResult:
     """Grade the submission at ``path`` and return its complete, validated result.
 
@@ -158,7 +158,7 @@ def grade_submission(*, path: Path, exercise: str | None = None, seed: int = 0, 
                              module_file=staged.module_file, seed=seed, include_hidden=include_hidden,
                              data_secret=data_secret, threads=threads,
                              stop_at_first_failure=stop_at_first_failure, only=selected)
-        raw = choice.backend.run(request)
+        raw = choice.backend.run(request, on_progress=on_progress)
     result = reconcile(raw, exercise=chosen_exercise, include_hidden=include_hidden, seed=seed,
                        data_secret=data_secret, only=selected)
     if selected:

@@ -6,7 +6,9 @@ import abc
 import json
 import os
 import shutil
+import threading
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 from harness.errors import BadInput
@@ -102,6 +104,56 @@ def stage_grader(request: RunRequest, destination: Path, *, mode: int = 0o700) -
     return destination
 
 
+ProgressCallback = Callable[[dict], None]
+PROGRESS_FILE_NAME = "progress.jsonl"
+PROGRESS_POLL_SECONDS = 0.2
+
+
+class ProgressTail(threading.Thread):
+    """Follow the grader's progress file and pass each new event on, until stopped."""
+
+    def __init__(self, path: Path, callback: ProgressCallback | None):
+        super().__init__(daemon=True, name="grading-progress")
+        self.path, self.callback = path, callback
+        self._stop_event = threading.Event()
+        self._offset = 0
+
+    def __enter__(self) -> "ProgressTail":
+        if self.callback is not None:
+            self.start()
+        return self
+
+    def __exit__(self, *exception) -> None:
+        if self.callback is not None:
+            self._stop_event.set()
+            self.join(timeout=2)
+            self._read()
+
+    def run(self) -> None:
+        while not self._stop_event.wait(PROGRESS_POLL_SECONDS):
+            self._read()
+
+    def _read(self) -> None:
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self._offset)
+                chunk = handle.read(1 << 20)
+        except OSError:
+            return
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self._offset += len(complete)
+        for line in complete.splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                try:
+                    self.callback(event)
+                except Exception:  # noqa: BLE001 - a display problem never stops grading
+                    pass
+
+
 def trim_log(text: str) -> str:
     if len(text) <= MAX_LOG_CHARS:
         return text
@@ -115,8 +167,11 @@ class Backend(abc.ABC):
     name: str = ""
 
     @abc.abstractmethod
-    def run(self, request: RunRequest) -> RunOutput:
-        """Run one grading run to the end, whatever happens, and return what it produced."""
+    def run(self, request: RunRequest, *, on_progress: ProgressCallback | None = None) -> RunOutput:
+        """Run one grading run to the end, whatever happens, and return what it produced.
+
+        ``on_progress`` hears each progress event the grader writes (a check started, a check done).
+        """
 
     def notice(self) -> str | None:
         """A one-line notice for the person running ``grade``, shown every run: only what they must know."""

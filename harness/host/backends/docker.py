@@ -38,7 +38,10 @@ import uuid
 from pathlib import Path
 
 from harness.host.backends.base import (
+    PROGRESS_FILE_NAME,
     RESULT_FILE_NAME,
+    ProgressCallback,
+    ProgressTail,
     stage_grader,
     SPEC_FILE_NAME,
     Backend,
@@ -147,10 +150,11 @@ class DockerBackend(Backend):
         """Return the container's memory (= memory+swap) limit for a run: worker + grader + /tmp."""
         return request.exercise.limits.memory_mb + self.grader_memory_mb + TMPFS_MB
 
-    def run(self, request: RunRequest) -> RunOutput:
+    def run(self, request: RunRequest, *, on_progress: ProgressCallback | None = None) -> RunOutput:
         with tempfile.TemporaryDirectory(prefix="grade-docker-") as staging:
             mounts = stage_run(request, Path(staging))
-            return self._run_container(request, mounts, results_dir=Path(staging) / "results")
+            with ProgressTail(Path(staging) / "results" / PROGRESS_FILE_NAME, on_progress):
+                return self._run_container(request, mounts, results_dir=Path(staging) / "results")
 
     def _run_container(self, request: RunRequest, mounts: dict, *, results_dir: Path) -> RunOutput:
         import requests.exceptions

@@ -32,7 +32,10 @@ from pathlib import Path
 
 from harness.grader.containment import join_cgroup, make_run_cgroup, remove_run_cgroup
 from harness.host.backends.base import (
+    PROGRESS_FILE_NAME,
     RESULT_FILE_NAME,
+    ProgressCallback,
+    ProgressTail,
     SPEC_FILE_NAME,
     Backend,
     RunOutput,
@@ -92,11 +95,12 @@ class LocalBackend(Backend):
                 "process clean-up still apply; use the docker backend for code you do not trust."
                 + (f" {self.uid_problem}." if self.uid_problem else ""))
 
-    def run(self, request: RunRequest) -> RunOutput:
+    def run(self, request: RunRequest, *, on_progress: ProgressCallback | None = None) -> RunOutput:
         run_cgroup = make_run_cgroup()
         try:
             with tempfile.TemporaryDirectory(prefix="grade-run-") as run_dir:
-                return self._run(request, Path(run_dir), run_cgroup)
+                with ProgressTail(Path(run_dir) / "results" / PROGRESS_FILE_NAME, on_progress):
+                    return self._run(request, Path(run_dir), run_cgroup)
         finally:
             remove_run_cgroup(run_cgroup)  # ends anything the run left, setsid() daemons included
 
