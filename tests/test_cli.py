@@ -71,7 +71,7 @@ def test_a_result_the_host_rejects_is_a_grading_error(probe_graders, tmp_path, m
     from harness.host.backends.local import LocalBackend
     from harness.host.backends.base import RunOutput
 
-    def forged(self, request):
+    def forged(self, request, *, on_progress=None):
         return RunOutput(result={"version": 2, "status": "pass", "score": 99})  # not a valid result
 
     monkeypatch.setattr(LocalBackend, "run", forged)
