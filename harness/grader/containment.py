@@ -34,6 +34,10 @@ STALE_SECONDS = 600
 
 def become_subreaper() -> bool:
     """Make orphaned descendants of this process its children (Linux only); tell whether it worked."""
+    from harness.grader.portability import mode
+
+    if mode() != "linux":
+        return False
     try:
         return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
     except (OSError, AttributeError):
@@ -305,3 +309,39 @@ def remove_run_cgroup(path: Path | None) -> None:
     for child in sorted((folder for folder in path.iterdir() if folder.is_dir()), reverse=True):
         remove_run_cgroup(child)
     CgroupSet(0, path).close()
+
+
+class PortableSet(ProcessSet):
+    """The worker and its descendants found with psutil, where there is no /proc (macOS, Windows)."""
+
+    def members(self) -> set[int]:
+        try:
+            import psutil
+
+            leader = psutil.Process(self.leader)
+            return {self.leader} | {child.pid for child in leader.children(recursive=True)}
+        except Exception:  # psutil missing, or the leader gone
+            return {self.leader}
+
+    def kill_all(self) -> None:
+        try:
+            import psutil
+        except ImportError:
+            return  # the supervisor kills the worker itself; its children cannot be found here
+        for pid in self.members():
+            try:
+                psutil.Process(pid).kill()
+            except psutil.Error:
+                pass
+
+
+def process_set_for(leader: int, run_cgroup: str | None, *, pids_max: int, memory_max_bytes: int) -> ProcessSet:
+    """The strongest way this machine offers to follow a worker's processes."""
+    from harness.grader.portability import mode
+
+    if mode() != "linux":
+        return PortableSet(leader)
+    cgroup = make_worker_cgroup(run_cgroup, pids_max=pids_max, memory_max_bytes=memory_max_bytes)
+    if cgroup is not None and join_cgroup(cgroup, leader):
+        return CgroupSet(leader, cgroup)
+    return DescendantSet(leader)

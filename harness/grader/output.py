@@ -10,8 +10,9 @@ import threading
 class OutputCollector(threading.Thread):
     """Drain the worker's stdout/stderr, keeping the head and tail of each segment."""
 
-    def __init__(self, file_descriptor: int, keep_bytes: int):
+    def __init__(self, file_descriptor: int, keep_bytes: int, *, drain: bool = True):
         super().__init__(daemon=True, name="worker-output")
+        self.drain = drain  # select on a pipe: not on Windows, where output arriving just before a reply may lag
         self.file_descriptor = file_descriptor
         self.keep_bytes = keep_bytes
         self.lock = threading.Lock()
@@ -49,7 +50,8 @@ class OutputCollector(threading.Thread):
     def take_segment(self) -> str:
         """Return what arrived since the last call, trimmed, and start a new segment."""
         with self.lock:
-            self._drain_available()
+            if self.drain:
+                self._drain_available()
             head, tail, size = bytes(self.head), bytes(self.tail), self.segment_bytes
             self._reset_segment()
         if not size:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ctypes
 import os
-import resource
+import queue
 import select
 import shutil
 import signal
@@ -34,17 +34,11 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.grader.accounting import GroupAccountant, GroupSample
-from harness.grader.containment import (
-    CgroupSet,
-    DescendantSet,
-    ProcessSet,
-    become_subreaper,
-    join_cgroup,
-    make_worker_cgroup,
-)
+from harness.grader.accounting import GroupAccountant, GroupSample, PortableAccountant, accountant_for
+from harness.grader.containment import ProcessSet, become_subreaper, process_set_for
 from harness.grader.failures import CallTimedOut, MachineOverloaded, OutOfMemory, WorkerDied
 from harness.grader.output import OutputCollector
+from harness.grader.portability import mode
 from harness.project import HARNESS_PARENT, WorkerLimits
 from harness.wire.protocol import ConnectionClosed, ProtocolError, read_message, write_message
 
@@ -108,20 +102,18 @@ class WorkerProcess:
         self.peak_rss_mb = 0.0
         self.cpu_seconds = 0.0           # charged so far: never decreases
         self.latest: GroupSample | None = None
-        self._accountant: GroupAccountant | None = None
+        self._accountant: GroupAccountant | PortableAccountant | None = None
+        self._replies: _ReplyThread | None = None
+        self.mode = "linux"
         self._monitor_thread: threading.Thread | None = None
         self._killed_by_us: str | None = None
         self._sampled = threading.Condition()
 
-    def start(self) -> None:
-        request_read, request_write = os.pipe()
-        response_read, response_write = os.pipe()
-        output_read, output_write = os.pipe()
+    def _command(self, *transport: str) -> list[str]:
         command = [
             sys.executable, "-P", "-s", "-m", "harness.worker",
             "--module-file", str(self.module_file),
-            "--request-fd", str(request_read),
-            "--response-fd", str(response_write),
+            *transport,
             "--seed", str(self.seed),
             "--cap-bytes", str(self.limits.message_cap_bytes),
             "--threads", str(self.threads),
@@ -129,9 +121,31 @@ class WorkerProcess:
         ]
         if self.preload:
             command += ["--preload", ",".join(self.preload)]
+        return command
+
+    def start(self) -> None:
+        self.mode = mode()
+        if self.mode == "windows":
+            self._start_over_standard_streams()
+        else:
+            self._start_over_private_pipes()
+        self.processes = process_set_for(self.process.pid, self.run_cgroup, pids_max=PIDS_MAX,
+                                         memory_max_bytes=self.limits.memory_mb * 1024 * 1024)
+        self._accountant = accountant_for(self.processes)
+        self._monitor_thread = threading.Thread(target=self._monitor, daemon=True, name="worker-monitor")
+        self._monitor_thread.start()
+
+    def _start_over_private_pipes(self) -> None:
+        """POSIX: requests and replies on two pipes passed by descriptor; output on a third."""
+        request_read, request_write = os.pipe()
+        response_read, response_write = os.pipe()
+        output_read, output_write = os.pipe()
+        command = self._command("--request-fd", str(request_read), "--response-fd", str(response_write))
         address_space = (self.limits.memory_mb + VIRTUAL_MEMORY_HEADROOM_MB) * 1024 * 1024
 
         def limit_resources() -> None:
+            import resource
+
             resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
             _die_with_parent()
@@ -158,17 +172,24 @@ class WorkerProcess:
             os.close(output_write)
         self.requests = os.fdopen(request_write, "wb", buffering=0)
         self.response_fd = response_read
+        self._replies = None
         self.output = OutputCollector(output_read, self.limits.output_keep_bytes)
         self.output.start()
-        cgroup = make_worker_cgroup(self.run_cgroup, pids_max=PIDS_MAX,
-                                    memory_max_bytes=self.limits.memory_mb * 1024 * 1024)
-        if cgroup is not None and join_cgroup(cgroup, self.process.pid):
-            self.processes = CgroupSet(self.process.pid, cgroup)
-        else:
-            self.processes = DescendantSet(self.process.pid)
-        self._accountant = GroupAccountant(self.processes)
-        self._monitor_thread = threading.Thread(target=self._monitor, daemon=True, name="worker-monitor")
-        self._monitor_thread.start()
+
+    def _start_over_standard_streams(self) -> None:
+        """Windows: requests on the worker's standard input, replies on its standard output (read by a
+        thread, as pipes cannot be waited on there), what the candidate prints on standard error."""
+        environment = worker_environment(seed=self.seed, threads=self.threads)
+        environment.update({name: value for name, value in os.environ.items()
+                            if name.upper() in ("SYSTEMROOT", "TEMP", "TMP", "USERPROFILE", "PATHEXT")})
+        self.process = subprocess.Popen(self._command("--stdio"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.PIPE, env=environment, cwd=os.path.dirname(self.private_dir))
+        self.requests = self.process.stdin
+        self.response_fd = self.process.stdout.fileno()
+        self._replies = _ReplyThread(self.process.stdout, self.limits.message_cap_bytes)
+        self._replies.start()
+        self.output = OutputCollector(self.process.stderr.fileno(), self.limits.output_keep_bytes, drain=False)
+        self.output.start()
 
     @property
     def alive(self) -> bool:
@@ -233,10 +254,18 @@ class WorkerProcess:
         idle = 0.0
         while True:
             now = time.monotonic()
-            ready, _, _ = select.select([self.response_fd], [], [], max(0.0, min(MONITOR_SECONDS, backstop - now)))
-            if ready:
-                return read_message(_BackstopReader(self.response_fd, backstop + 5.0),
-                                    cap_bytes=self.limits.message_cap_bytes)
+            wait = max(0.0, min(MONITOR_SECONDS, backstop - now))
+            if self._replies is not None:
+                reply = self._replies.next(timeout=wait)
+                if reply is not None:
+                    return reply
+                if self.process.poll() is not None:  # dead, though a child may still hold its pipe open
+                    raise ConnectionClosed("the worker ended")
+            else:
+                ready, _, _ = select.select([self.response_fd], [], [], wait)
+                if ready:
+                    return read_message(_BackstopReader(self.response_fd, backstop + 5.0),
+                                        cap_bytes=self.limits.message_cap_bytes)
             now = time.monotonic()
             used = self.cpu_seconds - cpu_at_start
             if used > budget.cpu_seconds:
@@ -299,16 +328,16 @@ class WorkerProcess:
             self._killed_by_us = reason
         if self.process is None:
             return
+        if self.processes is not None:
+            self.processes.kill_all()  # first, while the worker's children can still be found through it
         try:
             os.killpg(self.process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
+        except (ProcessLookupError, PermissionError, AttributeError):  # no process groups on Windows
             pass
         try:
             self.process.kill()
         except ProcessLookupError:
             pass
-        if self.processes is not None:
-            self.processes.kill_all()  # children that left the process group with setsid() too
 
     def close(self) -> None:
         """Stop the worker, then collect it."""
@@ -328,10 +357,39 @@ class WorkerProcess:
         if self.processes is not None:
             self.processes.close()
         shutil.rmtree(self.private_dir, ignore_errors=True)  # in a container the tmpfs goes with it anyway
+        if self._replies is None:
+            try:
+                os.close(self.response_fd)
+            except OSError:
+                pass
+
+
+class _ReplyThread(threading.Thread):
+    """Read the worker's replies into a queue, where ``select`` cannot wait on a pipe (Windows)."""
+
+    def __init__(self, stream, cap_bytes: int):
+        super().__init__(daemon=True, name="worker-replies")
+        self.stream, self.cap_bytes = stream, cap_bytes
+        self.replies: queue.Queue = queue.Queue()
+
+    def run(self) -> None:
+        while True:
+            try:
+                self.replies.put(read_message(self.stream, cap_bytes=self.cap_bytes))
+            except (ConnectionClosed, ProtocolError, OSError, ValueError) as error:
+                self.replies.put(error)
+                return
+
+    def next(self, *, timeout: float):
+        """The next reply, None if none came within ``timeout``; a closed or broken stream is raised."""
         try:
-            os.close(self.response_fd)
-        except OSError:
-            pass
+            reply = self.replies.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if isinstance(reply, BaseException):
+            self.replies.put(reply)  # every later wait sees it too
+            raise reply if isinstance(reply, ProtocolError) else ConnectionClosed(str(reply))
+        return reply
 
 
 class _BackstopReader:

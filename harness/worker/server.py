@@ -233,8 +233,10 @@ class Worker:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--module-file", required=True)
-    parser.add_argument("--request-fd", type=int, required=True)
-    parser.add_argument("--response-fd", type=int, required=True)
+    parser.add_argument("--request-fd", type=int)
+    parser.add_argument("--response-fd", type=int)
+    parser.add_argument("--stdio", action="store_true",
+                        help="requests on standard input, replies on standard output (Windows)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cap-bytes", type=int, default=256 * 1024 * 1024)
     parser.add_argument("--threads", type=int, default=1)
@@ -243,14 +245,30 @@ def main(argv: list[str] | None = None) -> None:
     options = parser.parse_args(argv)
     _raise_own_oom_priority()
     _move_into_private_folder(options.private_dir)
-    requests = os.fdopen(options.request_fd, "rb", buffering=0)
-    responses = os.fdopen(options.response_fd, "wb", buffering=0)
+    if options.stdio:
+        requests, responses = _take_standard_streams()
+    else:
+        requests = os.fdopen(options.request_fd, "rb", buffering=0)
+        responses = os.fdopen(options.response_fd, "wb", buffering=0)
     for note in preload([name for name in options.preload.split(",") if name], threads=options.threads):
         print(note, file=sys.stderr)
     seed_everything(options.seed)
     worker = Worker(options.module_file, requests, responses, options.cap_bytes)
     worker.import_submission()
     worker.serve()
+
+
+def _take_standard_streams():
+    """Keep standard input and output for the protocol; give the candidate's code nothing to read and
+    standard error to print to, so that neither input() nor print() can touch a message."""
+    requests = os.fdopen(os.dup(0), "rb", buffering=0)
+    responses = os.fdopen(os.dup(1), "wb", buffering=0)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(2, 1)
+    sys.stdin = open(os.devnull)
+    sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
+    return requests, responses
 
 
 def _move_into_private_folder(folder: str) -> None:

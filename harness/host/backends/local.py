@@ -31,6 +31,7 @@ import tempfile
 from pathlib import Path
 
 from harness.grader.containment import join_cgroup, make_run_cgroup, remove_run_cgroup
+from harness.grader.portability import limits_not_enforced
 from harness.host.backends.base import (
     PROGRESS_FILE_NAME,
     RESULT_FILE_NAME,
@@ -86,7 +87,9 @@ class LocalBackend(Backend):
 
     def notice(self) -> str:
         who = "another user" if self.worker_uid is not None else "you"
-        return f"local backend: your code runs without isolation (as {who}, with the network); -v says more"
+        missing = limits_not_enforced()
+        return (f"local backend: your code runs without isolation (as {who}, with the network); -v says more"
+                + (f". On this system: {'; '.join(missing)}" if missing else ""))
 
     def details(self) -> str:
         who = (f"as the unprivileged uid {self.worker_uid}" if self.worker_uid is not None
