@@ -5,6 +5,7 @@ from click.testing import CliRunner
 
 from harness.host.batch import runner
 from harness.host.batch.cli import batch_command
+from harness.host.batch.layouts import arrange
 from harness.host.batch.discovery import find_candidates, locate_exercise, plan_tasks
 from harness.host.batch.gradebook import Gradebook
 from harness.host.batch.keys import grader_hash, submission_hash
@@ -82,7 +83,8 @@ def test_discovery_finds_folders_zips_and_loose_files(probe_graders, tmp_path):
     (root / "twice").mkdir()
     (root / "twice.zip").write_bytes(b"")
     (root / ".hidden").mkdir()
-    found = find_candidates(root, unpack_dir=tmp_path / "unpacked", slugs={"probe"})
+    arranged, unmatched = arrange(root, scratch=tmp_path / "arranged")
+    found = find_candidates(arranged, unpack_dir=tmp_path / "unpacked", slugs={"probe"})
     candidates = {candidate.identity: candidate for candidate in found.candidates}
     assert set(candidates) == {"loose", "wrapped", "twice"}
     assert "two submissions for twice" in candidates["twice"].problem

@@ -43,7 +43,10 @@ def test_random_numbers(rng, worker_seed, data_seed, secret, measure):
 
 
 class FakeSubmission:
-    """Stands in for the worker: the plugin only starts it and takes its output."""
+    """Stands in for the worker: the plugin only starts it, takes its output and reads its CPU time."""
+
+    cpu_seconds = 0.0
+    run_budget_seconds = 60.0
 
     def spawn(self):
         pass

@@ -1,25 +1,33 @@
-"""Find the candidates in a submissions folder and the exercises each of them handed in.
+"""Find the candidates in a submissions folder, the exercises each handed in, and account for every file.
 
-One entry per candidate: a folder, or a ``.zip`` file unpacked into a private
-folder; the candidate's identity is the folder name or the zip's stem.  Inside,
-an exercise is a folder named by its slug, or a loose ``<module>.py`` or
-``<stem>.ipynb``.  A single wrapping folder (``alice.zip`` holding ``alice/...``)
-is looked through.  Loose files are graded from the candidate's folder, as
-staging copies it, so their submission hash covers that whole folder.
+The layout (:mod:`harness.host.batch.layouts`) gives one folder or zip per candidate; a zip is
+unpacked into a private folder.  With a roster, each is matched to a roster entry (by id or by
+name); one that matches none is *unknown*, reported and not graded, and a roster entry with
+nothing handed in is *missing*.  Inside a candidate's folder an exercise is a folder named by its
+slug, or a loose ``<module>.py`` or ``<stem>.ipynb``.  A folder or file that only looks like an
+exercise (``Policy Gradient/pg_final.py``) is proposed, and graded only with ``accept_fuzzy``.
+Every other file is listed with the reason it was not graded.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.host.batch.archives import ArchiveLimits, UnsafeArchive, extract_archive
 from harness.host.batch.keys import placeholder_hash, submission_hash
+from harness.host.batch.layouts import Arranged
+from harness.host.batch.roster import Roster, RosterEntry
 from harness.project import Exercise
 from harness.wire.text import clean_name
 
-IGNORED_ENTRIES = {"__MACOSX", ".DS_Store", "Thumbs.db", "__pycache__"}
+IGNORED_ENTRIES = {"__MACOSX", ".DS_Store", "Thumbs.db", "__pycache__", ".ipynb_checkpoints"}
+GRADABLE_SUFFIXES = (".py", ".ipynb")
+FUZZY_RATIO = 0.75
+MAX_LISTED_FILES = 200
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,8 @@ class Candidate:
     root: Path | None
     problem: str | None = None
     base: Path | None = None  # the folder, or where the zip was unpacked: paths are shown from here
+    roster: RosterEntry | None = None
+    marked_late: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,11 @@ class Task:
     display: str
     submission_hash: str
     problem: str | None = None
+    missing: bool = False            # nothing handed in for this exercise: status "missing", not "zero"
+    notes: tuple[str, ...] = ()      # fuzzy matches applied, and the like
+    roster: RosterEntry | None = None
+    marked_late: bool = False
+    fuzzy_source: Path | None = None  # the misnamed file graded, with --accept-fuzzy
 
 
 @dataclass
@@ -50,7 +65,8 @@ class Discovery:
     """What a submissions folder holds."""
 
     candidates: list[Candidate] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)      # top-level names that are no candidate
+    unknown: list[str] = field(default_factory=list)      # candidates not on the roster: not graded
 
 
 def safe_identity(name: str) -> str:
@@ -77,44 +93,66 @@ def _unwrap(root: Path, slugs: set[str]) -> Path:
     return root
 
 
-def find_candidates(submissions_dir: Path, *, unpack_dir: Path, slugs: set[str],
+def find_candidates(arranged: list[Arranged], *, unpack_dir: Path, slugs: set[str], roster: Roster | None = None,
                     limits: ArchiveLimits = ArchiveLimits()) -> Discovery:
-    """List one candidate per folder or zip file in ``submissions_dir``, unpacking zips into ``unpack_dir``."""
-    submissions_dir = Path(submissions_dir)
-    if not submissions_dir.is_dir():
-        raise ValueError(f"{submissions_dir} is not a folder of submissions")
+    """One candidate per arranged entry, zips unpacked into ``unpack_dir``, matched to the roster if any."""
     found = Discovery()
-    by_identity: dict[str, list[Path]] = {}
-    for entry in sorted(submissions_dir.iterdir()):
-        if not _visible(entry):
+    by_identity: dict[str, list[Arranged]] = {}
+    for entry in arranged:
+        if not _visible(entry.path):
             continue
-        if entry.suffix.lower() == ".zip" and not entry.is_dir():
-            by_identity.setdefault(safe_identity(entry.stem), []).append(entry)
-        elif entry.is_dir():
-            by_identity.setdefault(safe_identity(entry.name), []).append(entry)
-        else:
-            found.ignored.append(clean_name(entry.name))
+        matched = None
+        if roster is not None:
+            matched = next((roster.find(key) for key in (entry.identity, *entry.alternatives) if roster.find(key)),
+                           None)
+            if matched is None:
+                found.unknown.append(clean_name(entry.source))
+                continue
+        identity = matched.id if matched else safe_identity(entry.identity)
+        by_identity.setdefault(identity, []).append(entry)
     for number, (identity, entries) in enumerate(sorted(by_identity.items())):
-        if len(entries) > 1:
-            names = " and ".join(entry.name for entry in entries)
-            found.candidates.append(Candidate(identity, entries[0], None,
-                                              f"two submissions for {identity} ({names}); keep only one"))
-            continue
         entry = entries[0]
-        if entry.is_symlink():
-            found.candidates.append(Candidate(identity, entry, None,
-                                              f"{entry.name} is a symbolic link; submissions must be real files"))
-        elif entry.is_dir():
-            found.candidates.append(Candidate(identity, entry, _unwrap(entry, slugs), base=entry))
+        matched = roster.find(identity) if roster is not None else None
+        if len(entries) > 1:
+            names = " and ".join(clean_name(each.source) for each in entries)
+            found.candidates.append(Candidate(identity, entry.path, None, f"two submissions for {identity} ({names}); "
+                                              "keep only one", roster=matched))
+            continue
+        path = entry.path
+        if path.is_symlink():
+            found.candidates.append(Candidate(identity, path, None, f"{clean_name(path.name)} is a symbolic link; "
+                                              "submissions must be real files", roster=matched))
+        elif path.is_dir():
+            found.candidates.append(Candidate(identity, path, _unwrap(path, slugs), base=path, roster=matched,
+                                              marked_late=entry.marked_late))
         else:
             target = Path(unpack_dir) / f"{number:05d}"
             try:
-                extract_archive(entry, target, limits=limits)
+                extract_archive(path, target, limits=limits)
             except UnsafeArchive as problem:
-                found.candidates.append(Candidate(identity, entry, None, f"{entry.name} was refused: {problem}"))
+                found.candidates.append(Candidate(identity, path, None,
+                                                  f"{clean_name(path.name)} was refused: {problem}", roster=matched))
                 continue
-            found.candidates.append(Candidate(identity, entry, _unwrap(target, slugs), base=target))
+            found.candidates.append(Candidate(identity, path, _unwrap(target, slugs), base=target, roster=matched,
+                                              marked_late=entry.marked_late))
     return found
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", Path(name).stem.lower()).strip("_")
+
+
+def _initials(slug: str) -> str:
+    return "".join(part[0] for part in slug.split("_") if part)
+
+
+def looks_like(name: str, exercise: Exercise) -> bool:
+    """A folder or file name that is probably the exercise, misnamed (``Policy Gradient``, ``pg_final.py``)."""
+    normal, slug = _normal(name), exercise.slug
+    words = normal.split("_")
+    return (normal == slug or difflib.SequenceMatcher(None, normal, slug).ratio() >= FUZZY_RATIO
+            or set(slug.split("_")) <= set(words)                               # probe_final, my_policy_gradient
+            or (len(_initials(slug)) > 1 and words[0] == _initials(slug)))      # pg_final
 
 
 def locate_exercise(root: Path, exercise: Exercise) -> Path | None:
@@ -128,6 +166,20 @@ def locate_exercise(root: Path, exercise: Exercise) -> Path | None:
     return None
 
 
+def propose_fuzzy(root: Path, exercise: Exercise) -> Path | None:
+    """The one file that probably is this exercise, misnamed, in a folder that may be misnamed too."""
+    folders = [root] + [entry for entry in sorted(root.iterdir()) if entry.is_dir() and not entry.is_symlink()
+                        and _visible(entry) and looks_like(entry.name, exercise)]
+    for folder in folders:
+        files = [entry for entry in sorted(folder.iterdir()) if entry.is_file() and entry.suffix in GRADABLE_SUFFIXES]
+        named = [entry for entry in files if looks_like(entry.name, exercise)]
+        if len(named) == 1:
+            return named[0]
+        if folder is not root and len(files) == 1:
+            return files[0]
+    return None
+
+
 def detect_exercises(candidates: list[Candidate], known: list[Exercise]) -> list[Exercise]:
     """List the exercises that at least one candidate handed in."""
     return [exercise for exercise in known
@@ -138,32 +190,93 @@ def _display(candidate: Candidate, path: Path) -> str:
     base = candidate.base or candidate.root
     relative = path.relative_to(base).as_posix() if path != base else ""
     if candidate.source.is_dir():
-        return clean_name("/".join(part for part in (clean_name(candidate.source.name), relative) if part))
+        return clean_name("/".join(part for part in (candidate.source.name, relative) if part))
     return clean_name(f"{candidate.source.name}:{relative or '.'}")
 
 
-def plan_tasks(candidates: list[Candidate], exercises: list[Exercise]) -> list[Task]:
-    """Make one task per candidate and exercise, with the submission's hash or the reason it cannot be graded."""
+def plan_tasks(candidates: list[Candidate], exercises: list[Exercise], *, roster: Roster | None = None,
+               accept_fuzzy: bool = False, fuzzy_dir: Path | None = None) -> list[Task]:
+    """One task per candidate (and per roster entry with nothing handed in) and exercise."""
     tasks = []
     for candidate in candidates:
         for exercise in exercises:
-            if candidate.root is None:
-                problem = candidate.problem or "the submission could not be read"
-                tasks.append(Task(candidate.identity, exercise, None, clean_name(candidate.source.name),
-                                  placeholder_hash(f"refused: {problem}"), problem))
-                continue
-            path = locate_exercise(candidate.root, exercise)
-            if path is None:
-                stem = Path(exercise.module).stem
-                problem = (f"no submission for {exercise.slug}: expected a folder {exercise.slug}/, "
-                           f"a file {exercise.module} or a notebook {stem}.ipynb")
-                tasks.append(Task(candidate.identity, exercise, None, clean_name(candidate.source.name),
-                                  placeholder_hash(f"missing: {exercise.slug}"), problem))
-            elif path.is_symlink():
-                problem = f"{path.name} is a symbolic link; links in submissions are refused"
-                tasks.append(Task(candidate.identity, exercise, None, _display(candidate, path),
-                                  placeholder_hash(f"refused: {problem}"), problem))
-            else:
-                tasks.append(Task(candidate.identity, exercise, path, _display(candidate, path),
-                                  submission_hash(path)))
+            tasks.append(_task(candidate, exercise, accept_fuzzy=accept_fuzzy, fuzzy_dir=fuzzy_dir))
+    if roster is not None:
+        present = {candidate.identity for candidate in candidates}
+        for entry in roster.entries:
+            if entry.id not in present:
+                for exercise in exercises:
+                    tasks.append(Task(entry.id, exercise, None, "", placeholder_hash(f"missing: {exercise.slug}"),
+                                      f"{entry.id} handed in nothing", missing=True, roster=entry))
     return tasks
+
+
+def _task(candidate: Candidate, exercise: Exercise, *, accept_fuzzy: bool, fuzzy_dir: Path | None) -> Task:
+    common = dict(roster=candidate.roster, marked_late=candidate.marked_late)
+    if candidate.root is None:
+        problem = candidate.problem or "the submission could not be read"
+        return Task(candidate.identity, exercise, None, clean_name(candidate.source.name),
+                    placeholder_hash(f"refused: {problem}"), problem, **common)
+    path = locate_exercise(candidate.root, exercise)
+    if path is None:
+        proposal = propose_fuzzy(candidate.root, exercise)
+        stem = Path(exercise.module).stem
+        if proposal is not None and accept_fuzzy and fuzzy_dir is not None:
+            staged = fuzzy_dir / f"{safe_identity(candidate.identity)}-{exercise.slug}"
+            staged.mkdir(parents=True, exist_ok=True)
+            target = staged / (exercise.module if proposal.suffix == ".py" else f"{stem}.ipynb")
+            target.write_bytes(proposal.read_bytes())
+            note = f"graded {_display(candidate, proposal)} as {exercise.slug} (a fuzzy match, --accept-fuzzy)"
+            return Task(candidate.identity, exercise, staged, _display(candidate, proposal), submission_hash(staged),
+                        notes=(note,), fuzzy_source=proposal, **common)
+        problem = (f"no submission for {exercise.slug}: expected a folder {exercise.slug}/, a file {exercise.module} "
+                   f"or a notebook {stem}.ipynb")
+        if proposal is not None:
+            problem += (f". {_display(candidate, proposal)} looks like it; grade it with --accept-fuzzy, or rename "
+                        "it")
+        return Task(candidate.identity, exercise, None, clean_name(candidate.source.name),
+                    placeholder_hash(f"missing: {exercise.slug}"), problem, missing=True,
+                    notes=(problem,) if proposal is not None else (), **common)
+    if path.is_symlink():
+        problem = f"{clean_name(path.name)} is a symbolic link; links in submissions are refused"
+        return Task(candidate.identity, exercise, None, _display(candidate, path),
+                    placeholder_hash(f"refused: {problem}"), problem, **common)
+    return Task(candidate.identity, exercise, path, _display(candidate, path), submission_hash(path), **common)
+
+
+def unaccounted_files(candidate: Candidate, tasks: list[Task], exercises: list[Exercise]) -> list[str]:
+    """The candidate's files that no task grades, each with the reason it was left out."""
+    if candidate.root is None:
+        return []
+    used: set[Path] = set()
+    for task in tasks:
+        if task.path is None or task.candidate != candidate.identity:
+            continue
+        if task.fuzzy_source is not None:
+            used.add(task.fuzzy_source)
+            continue
+        if task.path == candidate.root:  # loose files: only the exercise's own module and notebook
+            exercise = task.exercise
+            used |= {task.path / exercise.module, task.path / f"{Path(exercise.module).stem}.ipynb"}
+        elif task.path.is_relative_to(candidate.root):
+            used |= set(task.path.rglob("*")) | {task.path}
+    modules = {exercise.module for exercise in exercises} | {f"{Path(e.module).stem}.ipynb" for e in exercises}
+    listed = []
+    for path in sorted(candidate.root.rglob("*")):
+        if not path.is_file() or any(part in IGNORED_ENTRIES or part.startswith(".")
+                                     for part in path.relative_to(candidate.root).parts):
+            continue
+        if path in used or any(parent in used for parent in path.parents):
+            continue
+        if path.suffix in GRADABLE_SUFFIXES:
+            fuzzy = [exercise.slug for exercise in exercises if looks_like(path.name, exercise)
+                     or looks_like(path.parent.name, exercise)]
+            reason = (f"looks like {fuzzy[0]} but was not graded (--accept-fuzzy grades it)" if fuzzy and path.name
+                      not in modules else "not the file of any exercise graded")
+        else:
+            reason = "not a Python file or notebook"
+        listed.append(f"{_display(candidate, path)}: {reason}")
+        if len(listed) >= MAX_LISTED_FILES:
+            listed.append("... (more files not listed)")
+            break
+    return listed

@@ -22,22 +22,18 @@ import hashlib
 import hmac
 import json
 import os
-import queue
 import sqlite3
-import threading
 from contextlib import closing
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from harness.errors import BadInput
 from harness.host.batch.keys import TaskKey
 from harness.wire.results import RunResult
 from harness.wire.spec import new_salt, parse_salt
-from harness.wire.text import clean_name, clean_text
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 SECRETS_SUFFIX = ".secret"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -67,7 +63,62 @@ CREATE TABLE IF NOT EXISTS gradings (
     task_key TEXT NOT NULL,
     graded_at TEXT NOT NULL
 );
+-- The cohort view of the last batch, recomputed by every batch: who is on the roster, lateness and
+-- penalties (a due date or policy may change without grading again), copied pairs, files not graded.
+CREATE TABLE IF NOT EXISTS cohort (
+    candidate TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL, on_roster INTEGER NOT NULL,
+    extras_json TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS adjustments (
+    candidate TEXT NOT NULL, exercise TEXT NOT NULL, row_status TEXT NOT NULL, submitted_at TEXT,
+    time_source TEXT NOT NULL, days_late INTEGER NOT NULL, penalty_percent REAL NOT NULL,
+    final_score REAL NOT NULL, notes_json TEXT NOT NULL, PRIMARY KEY (candidate, exercise)
+);
+CREATE TABLE IF NOT EXISTS flags (
+    exercise TEXT NOT NULL, first TEXT NOT NULL, second TEXT NOT NULL, similarity REAL NOT NULL, kind TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS accounting (candidate TEXT NOT NULL, line TEXT NOT NULL);
+-- The code of flagged submissions as it was compared, for the report's side-by-side pages.
+CREATE TABLE IF NOT EXISTS compared (
+    exercise TEXT NOT NULL, candidate TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (exercise, candidate)
+);
 """
+ROW_STATUSES = ("full", "partial", "zero", "missing", "error")
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """What the last batch says of one row beyond its grading: status, lateness, penalty, notes."""
+
+    row_status: str
+    submitted_at: str | None
+    time_source: str
+    days_late: int
+    penalty_percent: float
+    final_score: float
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CohortMember:
+    """A candidate as the roster knows them (or as the folder names them, without a roster)."""
+
+    candidate: str
+    name: str
+    email: str
+    on_roster: bool
+    extras: dict
+
+
+def row_status(result: RunResult, *, missing: bool) -> str:
+    """full, partial, zero, missing or error: what a row's score means, never 'fail' for 14 of 16."""
+    if missing:
+        return "missing"
+    if result.status.value == "error":
+        return "error"
+    if result.score >= result.max_score > 0:
+        return "full"
+    return "zero" if result.score == 0 else "partial"
 
 
 class GradebookError(BadInput, ValueError):
@@ -179,6 +230,88 @@ class Gradebook:
                                           source, result, graded_at))
         return entries
 
+    def record_cohort(self, *, members: list[CohortMember], adjustments: dict[tuple[str, str], Adjustment],
+                      flags: list, accounting: dict[str, list[str]], summary: dict,
+                      compared: dict[tuple[str, str], str] | None = None) -> None:
+        """Replace the cohort view (who, lateness, copies, files not graded) with the last batch's, in one go."""
+        with closing(self.connect()) as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for table in ("cohort", "adjustments", "flags", "accounting", "compared"):
+                    connection.execute(f"DELETE FROM {table}")
+                connection.executemany("INSERT INTO cohort VALUES (?, ?, ?, ?, ?)", [
+                    (member.candidate, member.name, member.email, int(member.on_roster),
+                     json.dumps(member.extras, ensure_ascii=True)) for member in members])
+                connection.executemany("INSERT INTO adjustments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                    (candidate, exercise, item.row_status, item.submitted_at, item.time_source, item.days_late,
+                     item.penalty_percent, item.final_score, json.dumps(list(item.notes), ensure_ascii=True))
+                    for (candidate, exercise), item in adjustments.items()])
+                connection.executemany("INSERT INTO flags VALUES (?, ?, ?, ?, ?)", [
+                    (flag.exercise, flag.first, flag.second, flag.similarity, flag.kind) for flag in flags])
+                connection.executemany("INSERT INTO accounting VALUES (?, ?)", [
+                    (candidate, line) for candidate, lines in accounting.items() for line in lines])
+                connection.executemany("INSERT INTO compared VALUES (?, ?, ?)", [
+                    (exercise, candidate, source) for (exercise, candidate), source in (compared or {}).items()])
+                connection.execute("INSERT OR IGNORE INTO meta VALUES ('cohort_writes', '0')")
+                connection.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = 'cohort_writes'")
+                connection.execute("INSERT OR REPLACE INTO meta VALUES ('last_batch', ?)",
+                                   (json.dumps(summary, ensure_ascii=True, default=str),))
+                connection.execute("COMMIT")
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+
+    def cohort(self) -> dict[str, CohortMember]:
+        with closing(self.connect()) as connection:
+            rows = connection.execute("SELECT candidate, name, email, on_roster, extras_json FROM cohort").fetchall()
+        return {row[0]: CohortMember(row[0], row[1], row[2], bool(row[3]), json.loads(row[4])) for row in rows}
+
+    def adjustments(self) -> dict[tuple[str, str], Adjustment]:
+        with closing(self.connect()) as connection:
+            rows = connection.execute("SELECT * FROM adjustments").fetchall()
+        return {(row[0], row[1]): Adjustment(row[2], row[3], row[4], int(row[5]), float(row[6]), float(row[7]),
+                                             tuple(json.loads(row[8]))) for row in rows}
+
+    def flags(self) -> list[tuple[str, str, str, float, str]]:
+        with closing(self.connect()) as connection:
+            return connection.execute("SELECT exercise, first, second, similarity, kind FROM flags "
+                                      "ORDER BY similarity DESC").fetchall()
+
+    def accounting(self) -> dict[str, list[str]]:
+        with closing(self.connect()) as connection:
+            rows = connection.execute("SELECT candidate, line FROM accounting").fetchall()
+        found: dict[str, list[str]] = {}
+        for candidate, line in rows:
+            found.setdefault(candidate, []).append(line)
+        return found
+
+    def compared(self) -> dict[tuple[str, str], str]:
+        """The code of each flagged submission, as it was compared: {(exercise, candidate): source}."""
+        with closing(self.connect()) as connection:
+            rows = connection.execute("SELECT exercise, candidate, source FROM compared").fetchall()
+        return {(exercise, candidate): source for exercise, candidate, source in rows}
+
+    def revision(self) -> int:
+        """How many times results or the cohort view were written: a report of another revision is stale."""
+        with closing(self.connect()) as connection:
+            written = int(connection.execute("SELECT COALESCE(MAX(id), 0) FROM gradings").fetchone()[0])
+            row = connection.execute("SELECT value FROM meta WHERE name = 'cohort_writes'").fetchone()
+        return written + (int(row[0]) if row else 0)
+
+    def last_batch(self) -> dict:
+        with closing(self.connect()) as connection:
+            row = connection.execute("SELECT value FROM meta WHERE name = 'last_batch'").fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def remember(self, name: str, value: str) -> None:
+        with closing(self.connect()) as connection:
+            connection.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+
+    def recall(self, name: str) -> str | None:
+        with closing(self.connect()) as connection:
+            row = connection.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
     def gradings(self) -> list[tuple[str, str, str]]:
         """Return the log of writes: (candidate, exercise, task key), oldest first."""
         with closing(self.connect()) as connection:
@@ -202,64 +335,3 @@ class Gradebook:
         except BaseException:
             connection.execute("ROLLBACK")
             raise
-
-
-class GradebookWriter:
-    """Write entries to the gradebook from one thread, one transaction each, as they arrive."""
-
-    _STOP = object()
-
-    def __init__(self, gradebook: Gradebook, *, on_written: Callable[[GradebookEntry], None] = lambda entry: None):
-        self.gradebook = gradebook
-        self.on_written = on_written
-        self.failure: BaseException | None = None
-        self._queue: queue.Queue = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="gradebook-writer", daemon=True)
-
-    def __enter__(self) -> "GradebookWriter":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exception) -> None:
-        self._queue.put(self._STOP)
-        self._thread.join()
-        if self.failure is not None and exception[0] is None:
-            raise GradebookError(f"could not write to {self.gradebook.path}: {self.failure}") from self.failure
-
-    def put(self, entry: GradebookEntry) -> None:
-        """Queue an entry to be written."""
-        if self.failure is not None:
-            raise GradebookError(f"could not write to {self.gradebook.path}: {self.failure}") from self.failure
-        self._queue.put(entry)
-
-    def _record_as_error(self, connection: sqlite3.Connection, entry: GradebookEntry,
-                         error: Exception) -> GradebookEntry | None:
-        """Record a grading error in place of an entry that could not be written; stop only if that fails too."""
-        result = RunResult.unrun(exercise=entry.result.exercise, seed=entry.result.seed, specs=[],
-                                 message="", error=f"the result could not be written to the gradebook: "
-                                                   f"{type(error).__name__}: {clean_text(error)}")
-        result.checks = [replace(check, score=0.0) for check in entry.result.checks]
-        fallback = replace(entry, candidate=clean_name(entry.candidate), source=clean_name(entry.source),
-                           result=result.clean())
-        try:
-            self.gradebook.record(connection, fallback)
-        except BaseException as second:  # noqa: BLE001 - the gradebook itself is unusable: stop the batch
-            self.failure = second
-            return None
-        return fallback
-
-    def _run(self) -> None:
-        connection = self.gradebook.connect()
-        try:
-            while (entry := self._queue.get()) is not self._STOP:
-                if self.failure is not None:
-                    continue
-                try:
-                    self.gradebook.record(connection, entry)
-                except Exception as error:  # noqa: BLE001 - this entry fails alone, as a grading error
-                    entry = self._record_as_error(connection, entry, error)
-                    if entry is None:
-                        continue
-                self.on_written(entry)
-        finally:
-            connection.close()
