@@ -22,6 +22,7 @@ from harness.host.batch.exports import export_gradebook
 from harness.host.batch.gradebook import Gradebook, GradebookEntry
 from harness.host.batch.keys import TaskKey
 from harness.host.batch.report import write_report
+from harness.host.batch.report_assets import SORT_SCRIPT
 from harness.host.reports import render_result
 from harness.host.sinks import csv_cell, file_name_for, html_text, xml_text
 from harness.wire.results import CheckResult, Outcome, RunResult
@@ -69,7 +70,7 @@ def test_every_sink_takes_the_corpus(text, tmp_path):
 
     gradebook = Gradebook(tmp_path / "book.sqlite")
     key = TaskKey("s" * 64, "g" * 64, "local", 0, True)
-    from harness.host.batch.gradebook import GradebookWriter
+    from harness.host.batch.writer import GradebookWriter
 
     with GradebookWriter(gradebook) as writer:
         writer.put(GradebookEntry(clean_name(text) or "candidate", "probe", key, clean_name(text),
@@ -87,10 +88,13 @@ def test_every_sink_takes_the_corpus(text, tmp_path):
         assert not any(cell.startswith(("=", "+", "-", "@", "\t")) for cell in row), row
     ElementTree.parse(tmp_path / "out" / "junit.xml")  # parses, whatever the text
     index = write_report(gradebook=tmp_path / "book.sqlite", out_dir=tmp_path / "report")
-    for page in [index, *index.parent.glob("candidates/*.html")]:
+    for page in [index, *index.parent.glob("candidates/*.html"), *index.parent.glob("pairs/*.html")]:
         content = page.read_text(encoding="utf-8")
         assert_clean(content, page.name)
-        assert "<script>" not in content
+        scripts = content.count("<script")
+        assert scripts == (1 if page == index else 0), "the only script is the report's own sorting"
+        if scripts:
+            assert content.split("<script>")[1].split("</script>")[0] == SORT_SCRIPT
 
 
 @settings(max_examples=300, deadline=None)

@@ -16,7 +16,8 @@ from harness.wire.results import CheckResult, Outcome, RunResult
 
 pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
 
-GRADESCOPE_TOP_LEVEL = {"score": (int, float), "execution_time": (int,), "output": (str,), "tests": (list,)}
+GRADESCOPE_TOP_LEVEL = {"score": (int, float), "execution_time": (int,), "output": (str,), "tests": (list,),
+                        "extra_data": (dict,)}
 GRADESCOPE_TEST = {"name": (str,), "score": (int, float), "max_score": (int, float), "status": (str,),
                    "output": (str,), "visibility": (str,)}
 
@@ -64,6 +65,9 @@ def test_junit_xml_parses_with_a_suite_per_submission(exported):
         failed = [case for case in cases if case.find("failure") is not None or case.find("error") is not None]
         assert int(suite.get("tests")) == len(cases) == 5
         assert int(suite.get("failures")) + int(suite.get("errors")) == len(failed)
+        if candidate == "no_probe":  # nothing handed in: every check skipped, none failed
+            assert int(suite.get("skipped")) == 5 and not failed
+            continue
         assert (not failed) == (cohort.expected[candidate] == 6.0), candidate
         for case in failed:
             element = case.find("failure")
@@ -86,8 +90,15 @@ def test_csv_wide_and_long(exported):
     cohort, out, _ = exported
     with open(out / "grades_wide.csv", newline="") as stream:
         wide = list(csv.DictReader(stream))
-    assert list(wide[0]) == ["candidate", "probe", "total", "max_total"]
+    assert list(wide[0]) == ["candidate", "name", "email", "probe", "probe status", "probe days late", "total",
+                             "max_total"]
     assert {row["candidate"]: float(row["probe"]) for row in wide} == cohort.expected
+    for row in wide:  # a partial score is 'partial', never 'fail'
+        expected = cohort.expected[row["candidate"]]
+        status = "missing" if row["candidate"] == "no_probe" else (
+            "full" if expected == 6 else "zero" if expected == 0 else "partial")
+        assert row["probe status"] == status, row
+        assert row["probe days late"] == "0"
     assert all(row["total"] == row["probe"] and row["max_total"] == "6" for row in wide)
     with open(out / "grades_long.csv", newline="") as stream:
         long = list(csv.DictReader(stream))

@@ -1,158 +1,189 @@
-"""Write an HTML report of a gradebook: score distributions, check pass rates, and a page per candidate.
+"""Write the HTML report of a gradebook, read top down: summary, candidates, then each check.
 
-The plots are PNG files beside ``index.html``; candidate pages are in
-``candidates/``.  Every text from a result is escaped: candidates' output
-never becomes markup.
+1. A summary: the cohort, per exercise how many submitted, are missing, full, partial, zero
+   or errors, the mean and median, lateness, a histogram of totals, flagged pairs and the files
+   that were not graded.
+2. The candidate table, sortable by any column (an inlined script; reports open offline).
+3. The item analysis: each check's pass rate and discrimination (the correlation of passing it
+   with the rest of the exercise's score), with the score distribution of each exercise.
+
+Plots are PNG files beside ``index.html``; candidate pages are in ``candidates/`` and the flagged
+pairs, side by side, in ``pairs/``.  Every text from a result is escaped: candidates' output never
+becomes markup.  ``report.json`` records the gradebook revision the report shows.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
-from harness.host.batch.exports import by_candidate, exercises_of
+from harness.host.batch.gradebook import ROW_STATUSES, Gradebook
+from harness.host.batch.plots import check_pass_rates, score_distribution
+from harness.host.batch.report_pages import candidate_page, page, pair_page, status_badge
+from harness.host.batch.report_stats import ExerciseNumbers, ItemStatistics, exercise_numbers, item_analysis
+from harness.host.batch.view import GradebookView
 from harness.host.sinks import file_name_for
 from harness.host.sinks import html_text as escape
-from harness.host.batch.gradebook import Gradebook, GradebookEntry
-from harness.host.batch.plots import check_pass_rates, score_distribution
-from harness.wire.results import Outcome
 
-STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em; color: #222; max-width: 1150px; }
-table { border-collapse: collapse; margin: 1em 0; }
-th, td { border: 1px solid #ccc; padding: 4px 10px; text-align: left; vertical-align: top; }
-th { background: #f0f0f0; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.pass { color: #2a7d3f; } .fail { color: #b35c00; } .error { color: #b00020; font-weight: bold; }
-.plots img { max-width: 49%; border: 1px solid #ddd; margin: 2px; vertical-align: top; }
-pre { white-space: pre-wrap; background: #f7f7f7; padding: 6px; margin: 0; max-width: 700px; }
-"""
+REPORT_STATE = "report.json"
 
 
-@dataclass
-class ExerciseSummary:
-    """What the report says about one exercise."""
-
-    slug: str
-    scores: list[float] = field(default_factory=list)
-    max_score: float = 0.0
-    checks: dict[str, dict] = field(default_factory=dict)  # check_id -> name, passed, total, outcomes
+def _number(value: float | None, digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def summarize(entries: list[GradebookEntry]) -> dict[str, ExerciseSummary]:
-    """Gather the scores and per-check outcomes of every exercise."""
-    summaries: dict[str, ExerciseSummary] = {}
-    for entry in entries:
-        summary = summaries.setdefault(entry.exercise, ExerciseSummary(entry.exercise))
-        summary.scores.append(entry.result.score)
-        summary.max_score = max(summary.max_score, entry.result.max_score)
-        for check in entry.result.checks:
-            stats = summary.checks.setdefault(check.check_id, {"name": check.name, "passed": 0, "total": 0,
-                                                               "outcomes": Counter()})
-            stats["total"] += 1
-            stats["passed"] += check.outcome is Outcome.PASSED
-            if check.outcome is not Outcome.PASSED:
-                stats["outcomes"][check.outcome.label] += 1
-    return summaries
+def _sortable_header(names: list[str]) -> str:
+    return "<thead><tr>" + "".join(f"<th><button type=\"button\">{escape(name)}</button></th>" for name in names) \
+        + "</tr></thead>"
 
 
-def _page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{escape(title)}</title>"
-            f"<style>{STYLE}</style></head>\n<body>\n{body}\n</body></html>\n")
+def _cohort_lines(view: GradebookView, gradebook: Path) -> str:
+    batch = view.last_batch
+    on_roster = sum(member.on_roster for member in view.members.values())
+    candidates = len(view.by_candidate())
+    lines = [f"{candidates} candidates" + (f" ({on_roster} from the roster)" if on_roster else "")
+             + f", {len(view.exercises())} exercises; gradebook <code>{escape(str(gradebook))}</code>, revision "
+             f"{view.revision}."]
+    if batch.get("due"):
+        lines.append(f"Due {escape(batch['due'])}; late policy: {escape(batch.get('late_policy', 'none'))}.")
+    if batch.get("unknown"):
+        lines.append("<span class=\"error\">Not on the roster, not graded:</span> "
+                     + escape(", ".join(batch["unknown"])))
+    if batch.get("ignored"):
+        lines.append("Ignored in the submissions folder (no candidate): " + escape(", ".join(batch["ignored"])))
+    return "".join(f"<p>{line}</p>" for line in lines)
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
-
-
-def _status(entry: GradebookEntry) -> str:
-    status = entry.result.status.value
-    return f'<span class="{status}">{status}</span>'
-
-
-def _score_cell(entry: GradebookEntry | None) -> str:
-    if entry is None:
-        return "<td></td>"
-    return f"<td class=\"num\">{entry.result.score:g} / {entry.result.max_score:g} {_status(entry)}</td>"
-
-
-def _exercise_section(summary: ExerciseSummary, out_dir: Path) -> str:
-    distribution = f"score_distribution_{summary.slug}.png"
-    pass_rate = f"check_pass_rate_{summary.slug}.png"
-    score_distribution(summary.scores, max_score=summary.max_score, path=out_dir / distribution,
-                       title=f"{summary.slug}: scores of {len(summary.scores)} candidates")
-    rates = [(stats["name"], stats["passed"] / stats["total"]) for stats in summary.checks.values()]
-    check_pass_rates(rates, title=f"{summary.slug}: pass rate per check", path=out_dir / pass_rate)
+def _exercise_table(numbers: dict[str, ExerciseNumbers]) -> str:
+    columns = ["Exercise", "Max", "Submitted", *ROW_STATUSES, "Mean", "Median", "Late", "Flagged pairs"]
     rows = []
-    for check_id, stats in sorted(summary.checks.items(), key=lambda item: item[1]["passed"] / item[1]["total"]):
-        common = ", ".join(f"{label} ({count})" for label, count in stats["outcomes"].most_common(3))
-        rows.append(f"<tr><td>{escape(stats['name'])}</td><td><code>{escape(check_id)}</code></td>"
-                    f"<td class=\"num\">{stats['passed']}/{stats['total']}</td>"
-                    f"<td class=\"num\">{100 * stats['passed'] / stats['total']:.0f}%</td>"
-                    f"<td>{escape(common)}</td></tr>")
-    return (f"<h2>{escape(summary.slug)}</h2>\n<div class=\"plots\">"
-            f"<img src=\"{distribution}\" alt=\"score distribution of {escape(summary.slug)}\">"
-            f"<img src=\"{pass_rate}\" alt=\"pass rate per check of {escape(summary.slug)}\"></div>\n"
+    for item in numbers.values():
+        counts = "".join(f"<td class=\"num\">{item.statuses.get(status, 0)}</td>" for status in ROW_STATUSES)
+        rows.append(f"<tr><td>{escape(item.slug)}</td><td class=\"num\">{item.max_score:g}</td>"
+                    f"<td class=\"num\">{item.submitted}</td>{counts}<td class=\"num\">{_number(item.mean)}</td>"
+                    f"<td class=\"num\">{_number(item.median)}</td><td class=\"num\">{item.late}</td>"
+                    f"<td class=\"num\">{item.flagged}</td></tr>")
+    header = "".join(f"<th>{escape(name)}</th>" for name in columns)
+    return f"<table class=\"exercises\"><tr>{header}</tr>\n" + "\n".join(rows) + "</table>"
+
+
+def _flag_table(view: GradebookView, compared: dict[tuple[str, str], str], out_dir: Path) -> str:
+    if not view.flags:
+        return "<p>No pair of submissions was flagged as copied.</p>"
+    rows = []
+    for number, flag in enumerate(view.flags, start=1):
+        exercise, first, second, value, kind = flag
+        link = f"pairs/{file_name_for(exercise)}-{number}.html"
+        (out_dir / link).write_text(pair_page(flag, compared.get((exercise, first)), compared.get((exercise, second))),
+                                    encoding="utf-8")
+        rows.append(f"<tr><td>{escape(exercise)}</td><td>{escape(first)}</td><td>{escape(second)}</td>"
+                    f"<td class=\"num\">{value:.2f}</td><td>{escape(kind)}</td>"
+                    f"<td><a href=\"{escape(link)}\">side by side</a></td></tr>")
+    return ("<table class=\"flags\"><tr><th>Exercise</th><th>Candidate</th><th>Candidate</th><th>Similarity</th>"
+            "<th>Kind</th><th></th></tr>\n" + "\n".join(rows) + "</table>")
+
+
+def _accounting(view: GradebookView) -> str:
+    if not view.accounting:
+        return ""
+    items = "".join(f"<li>{escape(candidate)}: {escape('; '.join(lines))}</li>"
+                    for candidate, lines in sorted(view.accounting.items()))
+    return f"<h3>Files not graded</h3><ul class=\"accounting\">{items}</ul>"
+
+
+def _candidate_table(view: GradebookView, out_dir: Path) -> str:
+    exercises = view.exercises()
+    flagged: dict[str, int] = {}
+    for flag in view.flags:
+        for candidate in flag[1:3]:
+            flagged[candidate] = flagged.get(candidate, 0) + 1
+    rows = []
+    for candidate, results in view.by_candidate().items():
+        link = f"candidates/{file_name_for(candidate)}.html"
+        (out_dir / link).write_text(candidate_page(view, candidate, results), encoding="utf-8")
+        cells, total, late = [], 0.0, 0
+        for exercise in exercises:
+            entry = results.get(exercise)
+            if entry is None:
+                cells.append("<td data-sort=\"-1\"></td>")
+                continue
+            adjustment = view.adjustment(entry)
+            total += adjustment.final_score
+            late += adjustment.days_late
+            sort_value = -1 if adjustment.row_status == "missing" else adjustment.final_score
+            late_mark = f" <span class=\"note\">{adjustment.days_late}d late</span>" if adjustment.days_late else ""
+            cells.append(f"<td class=\"num\" data-sort=\"{sort_value:g}\">{adjustment.final_score:g} / "
+                         f"{entry.result.max_score:g} {status_badge(adjustment.row_status)}{late_mark}</td>")
+        member = view.member(candidate)
+        rows.append(f"<tr><td><a href=\"{escape(link)}\">{escape(candidate)}</a></td><td>{escape(member.name)}</td>"
+                    + "".join(cells) + f"<td class=\"num\" data-sort=\"{total:g}\"><b>{total:g}</b></td>"
+                    f"<td class=\"num\">{late}</td><td class=\"num\">{flagged.get(candidate, 0)}</td></tr>")
+    header = _sortable_header(["Candidate", "Name", *exercises, "Total", "Days late", "Flags"])
+    return (f"<table class=\"gradebook sortable\">{header}<tbody>\n" + "\n".join(rows) + "</tbody></table>"
+            "<p class=\"note\">Click a column's header to sort by it; click again to reverse. Scores are after "
+            "late penalties.</p>")
+
+
+def _item_section(numbers: ExerciseNumbers, items: list[ItemStatistics], out_dir: Path) -> str:
+    distribution = f"score_distribution_{file_name_for(numbers.slug)}.png"
+    pass_rate = f"check_pass_rate_{file_name_for(numbers.slug)}.png"
+    score_distribution(numbers.scores, max_score=numbers.max_score, path=out_dir / distribution,
+                       title=f"{numbers.slug}: scores of {len(numbers.scores)} submissions")
+    check_pass_rates([(item.name, item.pass_rate or 0.0) for item in items], path=out_dir / pass_rate,
+                     title=f"{numbers.slug}: pass rate per check")
+    rows = []
+    for item in sorted(items, key=lambda item: (item.pass_rate if item.pass_rate is not None else 2, item.check_id)):
+        common = ", ".join(f"{label} ({count})" for label, count in item.common_failures)
+        rate = "n/a" if item.pass_rate is None else f"{100 * item.pass_rate:.0f}%"
+        rows.append(f"<tr><td>{escape(item.name)}</td><td><code>{escape(item.check_id)}</code></td>"
+                    f"<td class=\"num\">{item.passed}/{item.taken}</td><td class=\"num\">{rate}</td>"
+                    f"<td class=\"num\">{_number(item.discrimination)}</td><td>{escape(common)}</td></tr>")
+    return (f"<h3>{escape(numbers.slug)}</h3>\n<div class=\"plots\">"
+            f"<img src=\"{distribution}\" alt=\"score distribution of {escape(numbers.slug)}\">"
+            f"<img src=\"{pass_rate}\" alt=\"pass rate per check of {escape(numbers.slug)}\"></div>\n"
             "<table class=\"checks\"><tr><th>Check</th><th>Id</th><th>Passed</th><th>Pass rate</th>"
-            f"<th>Most common failures</th></tr>\n{''.join(rows)}</table>")
-
-
-def _candidate_page(candidate: str, results: dict[str, GradebookEntry]) -> str:
-    total = sum(entry.result.score for entry in results.values())
-    maximum = sum(entry.result.max_score for entry in results.values())
-    parts = [f"<p><a href=\"../index.html\">&larr; all candidates</a></p><h1>{escape(candidate)}</h1>",
-             f"<p>Total: <b>{total:g} / {maximum:g}</b></p>"]
-    for exercise, entry in results.items():
-        result = entry.result
-        parts.append(f"<h2>{escape(exercise)}: {result.score:g} / {result.max_score:g} ({_status(entry)})</h2>"
-                     f"<p>Graded from <code>{escape(entry.source)}</code> at {escape(entry.graded_at)}, "
-                     f"seed {result.seed}, backend {escape(result.backend)}.</p>")
-        if result.error:
-            parts.append(f"<p class=\"error\">Grading error: {escape(result.error)}</p>")
-        if result.output:
-            parts.append(f"<pre>{escape(result.output)}</pre>")
-        rows = []
-        for check in result.checks:
-            printed = (f"<details><summary>what the code printed</summary><pre>{escape(check.candidate_output)}"
-                       "</pre></details>") if check.candidate_output else ""
-            feedback = f"<pre>{escape(check.output)}</pre>" if check.output else ""
-            rows.append(f"<tr><td>{escape(check.name)}</td><td>{check.visibility}</td>"
-                        f"<td class=\"{'pass' if check.outcome is Outcome.PASSED else 'fail'}\">"
-                        f"{escape(check.outcome.label)}</td><td class=\"num\">{check.score:g} / {check.max_score:g}"
-                        f"</td><td>{feedback}{printed}</td></tr>")
-        parts.append("<table><tr><th>Check</th><th>Visibility</th><th>Outcome</th><th>Points</th>"
-                     f"<th>Feedback</th></tr>\n{''.join(rows)}</table>")
-    return _page(f"{candidate}: feedback", "\n".join(parts))
+            f"<th>Discrimination</th><th>Most common failures</th></tr>\n{''.join(rows)}</table>")
 
 
 def write_report(*, gradebook: Path, out_dir: Path) -> Path:
     """Write the HTML report of the gradebook file ``gradebook`` into ``out_dir``; return its index page."""
-    entries = Gradebook(gradebook, create=False).entries()
+    book = Gradebook(gradebook, create=False)
+    view = GradebookView.of(book)
     out_dir = Path(out_dir)
-    (out_dir / "candidates").mkdir(parents=True, exist_ok=True)
-    exercises = exercises_of(entries)
-    grouped = by_candidate(entries)
-    sections = [_exercise_section(summary, out_dir) for _, summary in sorted(summarize(entries).items())]
-    header = "".join(f"<th>{escape(exercise)}</th>" for exercise in exercises)
-    rows = []
-    for candidate, results in grouped.items():
-        page = f"candidates/{file_name_for(candidate)}.html"
-        (out_dir / page).write_text(_candidate_page(candidate, results), encoding="utf-8")
-        cells = "".join(_score_cell(results.get(exercise)) for exercise in exercises)
-        total = sum(entry.result.score for entry in results.values())
-        rows.append(f"<tr><td><a href=\"{escape(page)}\">{escape(candidate)}</a></td>{cells}"
-                    f"<td class=\"num\"><b>{total:g}</b></td></tr>")
-    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    counts = ", ".join(_count(number, noun) for number, noun in ((len(grouped), "candidate"),
-                                                                  (len(exercises), "exercise"),
-                                                                  (len(entries), "result")))
-    body = (f"<h1>Batch report</h1><p>{counts}; gradebook <code>{escape(str(gradebook))}</code>; "
-            f"generated {generated}.</p>\n"
-            + "\n".join(sections)
-            + f"\n<h2>Candidates</h2>\n<table class=\"gradebook\"><tr><th>Candidate</th>{header}<th>Total</th></tr>\n"
-            + "\n".join(rows) + "</table>")
+    for folder in ("candidates", "pairs"):
+        (out_dir / folder).mkdir(parents=True, exist_ok=True)
+    numbers = exercise_numbers(view)
+    items = item_analysis(view)
+    totals = [sum(view.adjustment(entry).final_score for entry in results.values())
+              for results in view.by_candidate().values()]
+    maximum = sum(item.max_score for item in numbers.values())
+    score_distribution(totals, max_score=maximum, path=out_dir / "totals.png",
+                       title=f"Totals of {len(totals)} candidates (after late penalties)")
+    generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    sections = [_item_section(item, [i for i in items if i.exercise == slug], out_dir)
+                for slug, item in numbers.items()]
+    body = (f"<h1>Batch report</h1><p class=\"note\">Generated {generated} from gradebook revision {view.revision}; "
+            "every <code>grade batch</code> into this gradebook writes it again.</p>\n"
+            "<h2>Summary</h2>" + _cohort_lines(view, gradebook) + _exercise_table(numbers)
+            + "<div class=\"plots\"><img src=\"totals.png\" alt=\"histogram of totals\"></div>"
+            + "<h3>Flagged pairs</h3>" + _flag_table(view, book.compared(), out_dir) + _accounting(view)
+            + "\n<h2>Candidates</h2>\n" + _candidate_table(view, out_dir)
+            + "\n<h2>Checks</h2><p class=\"note\">Discrimination is the correlation of passing a check with the rest "
+              "of the exercise's score, over submissions that were graded: near 0 or negative, the check does not "
+              "tell stronger submissions from weaker ones.</p>\n" + "\n".join(sections))
     index = out_dir / "index.html"
-    index.write_text(_page("Batch report", body), encoding="utf-8")
+    index.write_text(page("Batch report", body, script=True), encoding="utf-8")
+    (out_dir / REPORT_STATE).write_text(json.dumps({"gradebook": str(Path(gradebook).resolve()),
+                                                    "revision": view.revision, "generated": generated}) + "\n",
+                                        encoding="utf-8")
     return index
+
+
+def report_is_stale(*, gradebook: Path, out_dir: Path) -> bool:
+    """Whether the report in ``out_dir`` shows an older revision of ``gradebook`` than it now has."""
+    try:
+        state = json.loads((Path(out_dir) / REPORT_STATE).read_text(encoding="utf-8"))
+        return int(state["revision"]) != Gradebook(gradebook, create=False).revision()
+    except (OSError, ValueError, KeyError, TypeError):
+        return True
