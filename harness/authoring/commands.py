@@ -152,3 +152,36 @@ def selftest_command(slugs, seed_count, mutant_seeds, argument_mutants, backend)
     console.print(f"{violations} of {len(rows)} proofs violated" if violations
                   else f"all {len(rows)} proofs hold")
     sys.exit(1 if violations else 0)
+
+
+@click.command("gradescope-autograder")
+@click.option("--exercises", "exercise_names", metavar="SLUG,SLUG", required=True,
+              help="The exercises a submission holds (one Gradescope assignment).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The zip to write, e.g. autograder.zip.")
+@click.option("--python", "python", metavar="X.Y", default=None,
+              help="Python of the Gradescope base image (default: this one's; Ubuntu 24.04 images have 3.12).")
+@click.option("--from-pypi", is_flag=True,
+              help="Leave the wheels out: setup.sh installs the same pins from PyPI (a smaller zip).")
+@click.option("--wheel-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="Take the wheels from this folder instead of PyPI (e.g. the image build's wheel cache).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the check data (with the secret).")
+@exits_cleanly
+def gradescope_autograder_command(exercise_names, out, python, from_pypi, wheel_dir, seed):
+    """Write a Gradescope autograder zip that grades submissions with this grader.
+
+    Upload the zip as the autograder of a Gradescope programming assignment. setup.sh
+    installs the pinned dependencies (from the wheels in the zip); run_autograder grades
+    /autograder/submission, hidden checks included, and writes results.json. Students
+    upload the module or notebook (or a folder named after the exercise).
+
+    \b
+    Example:
+      grade gradescope-autograder --exercises cnn --python 3.12 --out autograder.zip
+    """
+    from harness.authoring.gradescope_autograder import build_autograder
+
+    names = [name.strip() for name in exercise_names.split(",") if name.strip()]
+    path = build_autograder(exercises=names, out=out, python=python, from_pypi=from_pypi, wheel_dir=wheel_dir,
+                            seed=seed)
+    Console().print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MB) for {', '.join(names)}")

@@ -52,8 +52,10 @@ LAZY_COMMANDS = {
     "bundle": "harness.authoring.commands:bundle_command",
     "calibrate": "harness.authoring.commands:calibrate_command",
     "selftest": "harness.authoring.commands:selftest_command",
+    "gradescope-autograder": "harness.authoring.commands:gradescope_autograder_command",
 }
-INSTRUCTOR_COMMANDS = ("batch", "export", "image", "new", "skeleton", "bundle", "calibrate", "selftest")
+INSTRUCTOR_COMMANDS = ("batch", "export", "image", "new", "skeleton", "bundle", "calibrate", "selftest",
+                       "gradescope-autograder")
 
 
 def instructor_install() -> bool:

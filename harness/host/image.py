@@ -73,8 +73,9 @@ def cache_dir() -> Path:
 IMAGE_EXTRAS = ("tf", "gensim", "surprise")  # what grading needs in the container; host-only tools stay out
 
 
-def dependency_pins(*, pyproject: Path = Project.current().pyproject) -> list[str]:
-    """Read the pins the image installs from ``pyproject.toml``: the core and the grading extras."""
+def dependency_pins(*, pyproject: Path = Project.current().pyproject,
+                    extras: tuple[str, ...] = IMAGE_EXTRAS) -> list[str]:
+    """Read pins from ``pyproject.toml``: the core and those of ``extras`` (the image's: every grading extra)."""
     try:
         with pyproject.open("rb") as handle:
             project = tomllib.load(handle).get("project", {})
@@ -83,9 +84,11 @@ def dependency_pins(*, pyproject: Path = Project.current().pyproject) -> list[st
     pins = list(project.get("dependencies", []))
     if not pins:
         raise ValueError(f"{pyproject} lists no [project] dependencies")
-    extras = project.get("optional-dependencies", {})
-    for extra in IMAGE_EXTRAS:
-        pins += [pin for pin in extras.get(extra, []) if not pin.startswith(project.get("name", "") + "[")]
+    optional = project.get("optional-dependencies", {})
+    for extra in extras:
+        if extra not in optional:
+            raise ValueError(f"{pyproject} has no extra called {extra!r}")
+        pins += [pin for pin in optional[extra] if not pin.startswith(project.get("name", "") + "[")]
     return pins
 
 
