@@ -1,12 +1,13 @@
 """The collaborative_filtering checks' data: the run's synthetic ratings, and readers of the candidate's answers.
 
-The ratings come from a seeded latent-factor model.  Each user has a bias (how generously they
-rate), each item a bias (how good it is), and both have a few latent factors; the true score of
-a (user, item) pair is ``3 + user bias + item bias + factors``, a rating is that plus noise,
-rounded and clipped to the 1-5 scale, and about 30% of the pairs are observed.  A fifth of the
-observed ratings is held out: the worker receives the other rows only.  The held-out ratings and
-the true scores stay here, and the checks judge the candidate's predictions and recommendations
-against them.
+The ratings come from a latent-factor model seeded with ``data_seed``, a secret the worker never
+sees: knowing this generator and every seed the worker can observe does not reproduce them.  Each
+user has a bias (how generously they rate), each item a bias (how good it is), and both have a few
+latent factors; the true score of a (user, item) pair is ``3 + user bias + item bias + factors``, a
+rating is that plus noise, rounded and clipped to the 1-5 scale, and about 30% of the pairs are
+observed.  A fifth of the observed ratings is held out: the worker receives the other rows only.
+The held-out ratings and the true scores stay here, and the checks judge the candidate's
+predictions and recommendations against them.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from harness.checks import CheckFailed
-from harness.checks import Handle
+from harness.checks import expect_numbers, expect_scalar, expect_type
 
 RATING_SCALE = (1, 5)
 USERS = (60, 121)            # drawn from [60, 121)
@@ -104,33 +104,20 @@ def unknown_name(rng: np.random.Generator, kind: str) -> str:
 
 
 def read_rating(value, *, what: str) -> float:
-    """Read predict_rating's answer as a float, or fail saying what came back instead."""
-    if isinstance(value, np.ndarray) and value.size == 1 and value.dtype.kind in "iuf":
-        return float(value.ravel()[0])
-    if isinstance(value, Handle) or isinstance(value, bool) or not isinstance(value, (int, float)):
-        found = value.type_name if isinstance(value, Handle) else type(value).__name__
-        raise CheckFailed(f"{what} should return a number (a float), but it returned {found}. Look at "
-                          "predict_rating: return the estimate of the Prediction (its .est), not the Prediction.")
-    return float(value)
+    """Read predict_rating's answer as a finite float, or fail saying what came back instead."""
+    return expect_scalar(value, what=what, hint="predict_rating: return the estimate of the Prediction (its .est), "
+                                                "a float, not the Prediction")
 
 
 def read_recommendations(value, *, what: str) -> list[tuple[str, float]]:
     """Read top_n's answer as (item, estimate) pairs, or fail saying what came back instead."""
-    hint = " Look at what top_n returns: a list of (item, predicted rating) tuples, best first."
-    if isinstance(value, Handle) or not isinstance(value, (list, tuple)):
-        found = value.type_name if isinstance(value, Handle) else type(value).__name__
-        raise CheckFailed(f"{what} should be a list of (item, predicted rating) tuples, but it is {found}.{hint}")
-    pairs = []
-    for position, pair in enumerate(value):
-        if (not isinstance(pair, (list, tuple)) or len(pair) != 2 or not isinstance(pair[0], str)
-                or isinstance(pair[1], bool) or not isinstance(pair[1], (int, float))):
-            raise CheckFailed(f"{what}[{position}] should be an (item, predicted rating) pair of a str and a "
-                              f"float, but it is {repr(pair)[:80]}.{hint}")
-        pairs.append((pair[0], float(pair[1])))
-    return pairs
-
-
-def outside_scale(values, scale) -> np.ndarray:
-    """A mask of the values that are not finite numbers within ``scale``."""
-    values = np.asarray(values, dtype=np.float64)
-    return ~(np.isfinite(values) & (values >= scale[0]) & (values <= scale[1]))
+    hint = "what top_n returns: a list of (item, predicted rating) tuples, best first"
+    pairs = expect_type(value, (list, tuple), what=what, hint=hint)
+    items = []
+    for position, pair in enumerate(pairs):
+        expect_type(pair, (list, tuple), what=f"{what}[{position}]", hint=hint)
+        expect_numbers(list(pair)[1:], length=1, what=f"{what}[{position}] after its item (one predicted rating)",
+                       hint=hint)
+        items.append(expect_type(pair[0], str, what=f"the item in {what}[{position}]", hint=hint))
+    estimates = expect_numbers([pair[1] for pair in pairs], what=f"the estimates in {what}", hint=hint)
+    return list(zip(items, estimates))

@@ -1,12 +1,11 @@
 """Shared fixtures of the collaborative_filtering checks: the run's ratings and the candidate's model, trained once.
 
-The data (``cf_data.py``) comes from the run's seed; the worker receives the training rows only.
-The algorithm the candidate's ``train_knn`` returns stays in the worker (a handle), and every
-check that needs it shares the one trained here.
+The data (``cf_data.py``) come from ``data_seed``, a secret the worker never sees; the worker receives
+the training rows only.  The algorithm the candidate's ``train_knn`` returns stays in the worker (a
+handle), and every check that needs it shares the one trained here.
 """
 
 from __future__ import annotations
-
 
 import numpy as np
 import pytest

@@ -18,9 +18,11 @@ def train_word2vec(sentences: list[list[str]], vector_size: int = 32, window: in
                    epochs: int = 20, seed: int = 0) -> Word2Vec:
     """Train and return a gensim ``Word2Vec`` model on ``sentences`` (a list of lists of tokens).
 
-    Use every argument: ``vector_size`` dimensions, a context ``window``, drop words seen fewer than
-    ``min_count`` times, train for ``epochs`` passes, and make training repeatable: the same ``seed``
-    must give exactly the same vectors (so train with a single worker thread).
+    Use every argument: ``vector_size`` dimensions, a context ``window`` (the largest distance between a
+    word and a context word), drop words seen fewer than ``min_count`` times, train for ``epochs`` passes,
+    and make training repeatable: the same ``seed`` must give exactly the same vectors (so train with a
+    single worker thread).  Any of gensim's training algorithms (CBOW or skip-gram, negative sampling or
+    hierarchical softmax) is accepted.
     """
     # BEGIN SOLUTION: build a gensim Word2Vec from all these arguments, with a single worker thread
     return Word2Vec(
