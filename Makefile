@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUBMISSION ?= solutions/cnn
 
-.PHONY: setup grade test test-fast image benchmark selftest clean
+.PHONY: setup grade test test-fast lint image benchmark selftest clean
 
 setup: $(VENV)/.installed
 
@@ -27,6 +27,13 @@ test: setup
 ## test-fast: the unit tier (no end-to-end grading, no real exercises, no docker), in well under a minute
 test-fast: setup
 	$(BIN)/python -m pytest -ra -m "not slow and not docker and not integration"
+
+## lint: ruff (lint and format), mypy and the import contracts between trust tiers
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 ## image: build the grading image (offline path: debootstrap + wheels)
 image: setup

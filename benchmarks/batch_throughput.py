@@ -29,8 +29,11 @@ def make_copies(solution: Path, slug: str, copies: int, folder: Path) -> Path:
     """Write ``copies`` candidates, each holding the solution as the folder ``<slug>/``."""
     submissions = folder / "submissions"
     for number in range(1, copies + 1):
-        shutil.copytree(solution, submissions / f"candidate_{number:03d}" / slug,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            solution,
+            submissions / f"candidate_{number:03d}" / slug,
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
     return submissions
 
 
@@ -51,8 +54,10 @@ def main() -> int:
     if not solution.is_dir():
         print(f"cannot benchmark: {solution} does not exist yet", file=sys.stderr)
         return 2
-    print(f"{options.copies} copies of solutions/{options.slug}, backend {options.backend}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start")
+    print(
+        f"{options.copies} copies of solutions/{options.slug}, backend {options.backend}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start"
+    )
     print(f"{'jobs':>4} {'wall (s)':>9} {'per minute':>11} {'scaling':>8} {'mean score':>11} {'errors':>7}")
     baseline = None
     with tempfile.TemporaryDirectory(prefix="batch-throughput-") as scratch:
@@ -60,15 +65,24 @@ def main() -> int:
         for jobs in options.jobs:
             gradebook = Path(scratch) / f"gradebook-j{jobs}.sqlite"
             started = time.perf_counter()
-            summary = run_batch(submissions_dir=submissions, gradebook=gradebook, exercises=[exercise.slug],
-                                jobs=jobs, seed=options.seed, backend=options.backend, include_hidden=True)
+            summary = run_batch(
+                submissions_dir=submissions,
+                gradebook=gradebook,
+                exercises=[exercise.slug],
+                jobs=jobs,
+                seed=options.seed,
+                backend=options.backend,
+                include_hidden=True,
+            )
             wall = time.perf_counter() - started
             results = [entry.result for entry in Gradebook(gradebook).entries()]
             per_minute = 60 * summary.graded / wall
             baseline = baseline or per_minute
             mean = sum(result.score for result in results) / len(results)
-            print(f"{jobs:>4} {wall:>9.1f} {per_minute:>11.1f} {per_minute / baseline:>7.2f}x "
-                  f"{mean:>7.2f}/{results[0].max_score:g} {summary.errors:>7}")
+            print(
+                f"{jobs:>4} {wall:>9.1f} {per_minute:>11.1f} {per_minute / baseline:>7.2f}x "
+                f"{mean:>7.2f}/{results[0].max_score:g} {summary.errors:>7}"
+            )
     return 0
 
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -60,16 +59,50 @@ def free_port() -> int:
 def start_real_cluster(workers: int) -> tuple[str, list[subprocess.Popen]]:
     port = free_port()
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1",
-                                   "--port", str(port), "--dashboard-address", f"127.0.0.1:{free_port()}"],
-                                  env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                  start_new_session=True)]
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--dashboard-address",
+                f"127.0.0.1:{free_port()}",
+            ],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    ]
     address = f"tcp://127.0.0.1:{port}"
     for number in range(workers):
-        processes.append(subprocess.Popen(
-            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--nworkers", "1",
-             "--name", f"bench-{number}", "--no-dashboard", "--host", "127.0.0.1"],
-            env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_worker",
+                    address,
+                    "--nthreads",
+                    "1",
+                    "--nworkers",
+                    "1",
+                    "--name",
+                    f"bench-{number}",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
     from distributed import Client
 
     with Client(address, timeout=60) as client:
@@ -79,16 +112,24 @@ def start_real_cluster(workers: int) -> tuple[str, list[subprocess.Popen]]:
 
 def measure(label: str, submissions: Path, gradebook: Path, slug: str, **options) -> dict:
     started = time.perf_counter()
-    summary = run_batch(submissions_dir=submissions, gradebook=gradebook, exercises=[slug], include_hidden=True,
-                        **options)
+    summary = run_batch(
+        submissions_dir=submissions, gradebook=gradebook, exercises=[slug], include_hidden=True, **options
+    )
     wall = time.perf_counter() - started
     results = [entry.result for entry in Gradebook(gradebook).entries()]
     grading = sum(result.durations.get("total_seconds", 0.0) for result in results) / len(results)
     per_task = wall * PARALLELISM / len(results)
     shipped = summary.cluster.bytes_shipped / max(summary.cluster.tasks, 1) if summary.cluster else 0
-    return {"label": label, "wall": wall, "per_minute": 60 * len(results) / wall, "grading": grading,
-            "overhead": per_task - grading, "shipped": shipped, "errors": summary.errors,
-            "scores": sorted({round(result.score, 3) for result in results})}
+    return {
+        "label": label,
+        "wall": wall,
+        "per_minute": 60 * len(results) / wall,
+        "grading": grading,
+        "overhead": per_task - grading,
+        "shipped": shipped,
+        "errors": summary.errors,
+        "scores": sorted({round(result.score, 3) for result in results}),
+    }
 
 
 def main() -> int:
@@ -100,37 +141,68 @@ def main() -> int:
     cores, load = os.cpu_count() or 1, os.getloadavg()[0]
     print(f"{options.copies} copies of solutions/{options.slug}; {cores} CPUs, load average {load:.1f} at start")
     if load > cores / 2 and not options.force:
-        print(f"refused: load {load:.1f} is above half the cores; the figures would measure the other load "
-              "(--force to run anyway)", file=sys.stderr)
+        print(
+            f"refused: load {load:.1f} is above half the cores; the figures would measure the other load "
+            "(--force to run anyway)",
+            file=sys.stderr,
+        )
         return 2
     rows = []
     with tempfile.TemporaryDirectory(prefix="cluster-throughput-") as scratch:
         submissions = make_cohort(options.slug, options.copies, Path(scratch) / "submissions")
-        rows.append(measure("local -j 2", submissions, Path(scratch) / "local.sqlite", options.slug,
-                            jobs=PARALLELISM, backend="local"))
-        rows.append(measure("--cluster local:2", submissions, Path(scratch) / "localcluster.sqlite", options.slug,
-                            cluster=f"local:{PARALLELISM}"))
+        rows.append(
+            measure(
+                "local -j 2",
+                submissions,
+                Path(scratch) / "local.sqlite",
+                options.slug,
+                jobs=PARALLELISM,
+                backend="local",
+            )
+        )
+        rows.append(
+            measure(
+                "--cluster local:2",
+                submissions,
+                Path(scratch) / "localcluster.sqlite",
+                options.slug,
+                cluster=f"local:{PARALLELISM}",
+            )
+        )
         address, processes = start_real_cluster(PARALLELISM)
         try:
-            rows.append(measure("2 dask workers x 1 thread", submissions, Path(scratch) / "real.sqlite",
-                                options.slug, cluster=address))
+            rows.append(
+                measure(
+                    "2 dask workers x 1 thread",
+                    submissions,
+                    Path(scratch) / "real.sqlite",
+                    options.slug,
+                    cluster=address,
+                )
+            )
         finally:
             for process in processes:
                 os.killpg(process.pid, signal.SIGTERM)
             for process in processes:
                 process.wait(timeout=60)
     local_overhead = rows[0]["overhead"]
-    print(f"{'setting':<28}{'wall s':>8}{'per min':>9}{'grading s':>11}{'overhead s':>12}{'of grading':>12}"
-          f"{'scheduling s':>14}{'KiB/task':>10}{'errors':>8}  scores")
+    print(
+        f"{'setting':<28}{'wall s':>8}{'per min':>9}{'grading s':>11}{'overhead s':>12}{'of grading':>12}"
+        f"{'scheduling s':>14}{'KiB/task':>10}{'errors':>8}  scores"
+    )
     for row in rows:
         scheduling = row["overhead"] - local_overhead
-        print(f"{row['label']:<28}{row['wall']:>8.1f}{row['per_minute']:>9.1f}{row['grading']:>11.2f}"
-              f"{row['overhead']:>12.2f}{100 * row['overhead'] / row['grading']:>11.1f}%"
-              f"{scheduling:>14.2f}{row['shipped'] / 1024:>10.1f}{row['errors']:>8}  {row['scores']}")
+        print(
+            f"{row['label']:<28}{row['wall']:>8.1f}{row['per_minute']:>9.1f}{row['grading']:>11.2f}"
+            f"{row['overhead']:>12.2f}{100 * row['overhead'] / row['grading']:>11.1f}%"
+            f"{scheduling:>14.2f}{row['shipped'] / 1024:>10.1f}{row['errors']:>8}  {row['scores']}"
+        )
     real = rows[-1]
     per_task = real["grading"] + real["overhead"]
-    print(f"\nOn paper: 2,000 candidates x 8 exercises = 16,000 tasks at {per_task:.1f} s each (this exercise) "
-          f"on 50 single-threaded workers: {16_000 * per_task / 50 / 3600:.1f} h")
+    print(
+        f"\nOn paper: 2,000 candidates x 8 exercises = 16,000 tasks at {per_task:.1f} s each (this exercise) "
+        f"on 50 single-threaded workers: {16_000 * per_task / 50 / 3600:.1f} h"
+    )
     return 0
 
 

@@ -23,11 +23,13 @@ sys.path.insert(0, str(ROOT))
 from harness.host.backends.base import RunRequest  # noqa: E402
 from harness.host.backends.docker import DockerBackend  # noqa: E402
 from harness.host.backends.local import LocalBackend  # noqa: E402
-from harness.project import get_exercise, load_exercise  # noqa: E402
 from harness.host.staging import stage_submission  # noqa: E402
+from harness.project import get_exercise, load_exercise  # noqa: E402
 
 PILOTS = ("cnn", "conv_layer", "word2vec")
-TRIVIAL_CHECKS = "import pytest\n\n@pytest.mark.points(1)\ndef test_add(submission):\n    assert submission.add(1, 2) == 3\n"
+TRIVIAL_CHECKS = (
+    "import pytest\n\n@pytest.mark.points(1)\ndef test_add(submission):\n    assert submission.add(1, 2) == 3\n"
+)
 
 
 def trivial_request(folder: Path) -> RunRequest:
@@ -35,20 +37,27 @@ def trivial_request(folder: Path) -> RunRequest:
     grader, submission = folder / "grader", folder / "submission"
     grader.mkdir()
     submission.mkdir()
-    (grader / "exercise.toml").write_text('slug = "trivial"\ntitle = "Trivial"\nmodule = "trivial.py"\n'
-                                          "time_budget_seconds = 30\n")
+    (grader / "exercise.toml").write_text(
+        'slug = "trivial"\ntitle = "Trivial"\nmodule = "trivial.py"\ntime_budget_seconds = 30\n'
+    )
     (grader / "test_public.py").write_text(TRIVIAL_CHECKS)
     (submission / "trivial.py").write_text("def add(a, b):\n    return a + b\n")
-    return RunRequest(exercise=load_exercise(grader), submission_dir=submission, module_file="trivial.py",
-                      seed=0, include_hidden=False)
+    return RunRequest(
+        exercise=load_exercise(grader),
+        submission_dir=submission,
+        module_file="trivial.py",
+        seed=0,
+        include_hidden=False,
+    )
 
 
 def pilot_request(slug: str, folder: Path) -> RunRequest:
     """Stage the reference solution of ``slug`` into ``folder``."""
     exercise = get_exercise(slug)
     staged = stage_submission(ROOT / "solutions" / slug, folder / "submission", module=exercise.module)
-    return RunRequest(exercise=exercise, submission_dir=staged.directory, module_file=staged.module_file,
-                      seed=0, include_hidden=True)
+    return RunRequest(
+        exercise=exercise, submission_dir=staged.directory, module_file=staged.module_file, seed=0, include_hidden=True
+    )
 
 
 def verdicts(output) -> dict[str, tuple[str, float]]:
@@ -68,9 +77,11 @@ def measure(request: RunRequest, backends: dict, runs: int) -> dict[str, list[fl
             times[name].append(time.perf_counter() - started)
             seen[name] = verdicts(output)
     if seen["docker"] != seen["local"]:
-        differing = {key: (seen["local"].get(key), seen["docker"].get(key))
-                     for key in seen["local"].keys() | seen["docker"].keys()
-                     if seen["local"].get(key) != seen["docker"].get(key)}
+        differing = {
+            key: (seen["local"].get(key), seen["docker"].get(key))
+            for key in seen["local"].keys() | seen["docker"].keys()
+            if seen["local"].get(key) != seen["docker"].get(key)
+        }
         raise RuntimeError(f"{request.exercise.slug}: local and docker disagree: {differing}")
     return times
 

@@ -34,8 +34,11 @@ def install(tool: str, python: str, kit: Path, venv: Path, extras: str) -> float
     if tool == "uv":
         uv = shutil.which("uv") or str(Path(sys.executable).with_name("uv"))
         subprocess.run([uv, "venv", "--python", python, str(venv)], check=True, capture_output=True)
-        subprocess.run([uv, "pip", "install", "--python", str(venv / "bin" / "python"), "-e", target], check=True,
-                       capture_output=True)
+        subprocess.run(
+            [uv, "pip", "install", "--python", str(venv / "bin" / "python"), "-e", target],
+            check=True,
+            capture_output=True,
+        )
     else:
         subprocess.run([python, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-e", target], check=True)

@@ -43,10 +43,12 @@ def _burn(stop) -> None:
 
 def grade_all(subjects: list[tuple[str, str, Path]], jobs: int) -> dict[tuple[str, str], tuple]:
     """Grade every (exercise, subject, path) with ``jobs`` at once; return score and outcomes of each."""
+
     def one(subject):
         slug, name, path = subject
-        result = grade_submission(path=path, exercise=slug, seed=0, backend="local", include_hidden=True,
-                                  data_secret=SELFTEST_SECRET)
+        result = grade_submission(
+            path=path, exercise=slug, seed=0, backend="local", include_hidden=True, data_secret=SELFTEST_SECRET
+        )
         outcomes = tuple((check.check_id, check.outcome.value) for check in result.checks)
         return (slug, name), (result.score, result.max_score, outcomes, result.durations.get("total_seconds", 0.0))
 
@@ -77,8 +79,11 @@ def main() -> int:
         results = {}
         for condition in options.conditions:
             stop = multiprocessing.Event()
-            hogs = [multiprocessing.Process(target=_burn, args=(stop,)) for _ in range(os.cpu_count() or 1)] \
-                if condition == "j4+hog" else []
+            hogs = (
+                [multiprocessing.Process(target=_burn, args=(stop,)) for _ in range(os.cpu_count() or 1)]
+                if condition == "j4+hog"
+                else []
+            )
             for hog in hogs:
                 hog.start()
             started = time.perf_counter()
@@ -96,8 +101,10 @@ def main() -> int:
     for key in results[first]:
         scores = [results[condition][key] for condition in options.conditions]
         cells = " ".join(f"{score:>4g}/{maximum:<4g}" for score, maximum, _, _ in scores)
-        changed = sorted({check for _, _, outcomes, _ in scores for check in outcomes} -
-                         set.intersection(*[set(outcomes) for _, _, outcomes, _ in scores]))
+        changed = sorted(
+            {check for _, _, outcomes, _ in scores for check in outcomes}
+            - set.intersection(*[set(outcomes) for _, _, outcomes, _ in scores])
+        )
         differing += bool(changed)
         if key[1] == "solution":
             lost += any(score < maximum for score, maximum, _, _ in scores)

@@ -29,16 +29,17 @@ from typing import Any
 from harness.errors import BadInput
 
 HARNESS_DIR = Path(__file__).resolve().parent
-HARNESS_PARENT = HARNESS_DIR.parent      # the folder that goes on PYTHONPATH for ``import harness``
+HARNESS_PARENT = HARNESS_DIR.parent  # the folder that goes on PYTHONPATH for ``import harness``
 PROJECT_ROOT_VARIABLE = "GRADE_PROJECT_ROOT"
 GRADERS_ENVIRONMENT_VARIABLE = "GRADE_GRADERS_DIR"
 PUBLIC_CHECKS_FILE = "test_public.py"
 HIDDEN_CHECKS_FILE = "test_hidden.py"
 EXERCISE_FILE = "exercise.toml"
-KIT_REPLACEMENTS_DIR = "kit"    # graders/<slug>/kit/X replaces a private graders/<slug>/X in the kit
-SHARED_DIR = "_shared"          # graders/_shared/: helpers several graders import (``from _shared import x``)
-AUTHORING_ONLY_NAMES = frozenset({"mutants", "variants", "CALIBRATION.md", KIT_REPLACEMENTS_DIR, "__pycache__",
-                                  ".ipynb_checkpoints"})
+KIT_REPLACEMENTS_DIR = "kit"  # graders/<slug>/kit/X replaces a private graders/<slug>/X in the kit
+SHARED_DIR = "_shared"  # graders/_shared/: helpers several graders import (``from _shared import x``)
+AUTHORING_ONLY_NAMES = frozenset(
+    {"mutants", "variants", "CALIBRATION.md", KIT_REPLACEMENTS_DIR, "__pycache__", ".ipynb_checkpoints"}
+)
 AUTHORING_ONLY_PREFIXES = ("solution", "mutant", "variant")
 
 
@@ -49,9 +50,9 @@ class UnknownExercise(BadInput, ValueError):
 class FileRole(enum.Enum):
     """Where a file of a grader may go."""
 
-    PUBLIC = "public"        # the kit and every grading run
-    HIDDEN = "hidden"        # grading runs with hidden checks only; never the kit
-    PRIVATE = "private"      # every grading run; the kit gets graders/<slug>/kit/<name> instead
+    PUBLIC = "public"  # the kit and every grading run
+    HIDDEN = "hidden"  # grading runs with hidden checks only; never the kit
+    PRIVATE = "private"  # every grading run; the kit gets graders/<slug>/kit/<name> instead
     AUTHORING = "authoring"  # never leaves the project: mutants, variants, calibration, kit replacements
 
 
@@ -114,7 +115,7 @@ class Exercise:
     preload: tuple[str, ...] = ()
     unobservable_arguments: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
     extras: tuple[str, ...] = ()
-    kit_hidden_points: float = 0.0    # in a candidate kit, which has no test_hidden.py: what the hidden checks are worth
+    kit_hidden_points: float = 0.0  # in a candidate kit, which has no test_hidden.py: what the hidden checks are worth
     kit_hidden_checks: int = 0
 
     @cached_property
@@ -151,8 +152,11 @@ class Exercise:
     @property
     def hidden_points(self) -> float:
         """What the hidden checks are worth: from test_hidden.py, or as the kit's exercise.toml records it."""
-        return self.max_score(include_hidden=True) - self.public_points if self.has_hidden_checks else \
-            self.kit_hidden_points
+        return (
+            self.max_score(include_hidden=True) - self.public_points
+            if self.has_hidden_checks
+            else self.kit_hidden_points
+        )
 
     @property
     def hidden_check_count(self) -> int:
@@ -171,8 +175,7 @@ class Exercise:
         if not parts:
             raise ValueError("a grader file needs a name")
         for part in parts:
-            if part in AUTHORING_ONLY_NAMES or part.startswith(".") or part.lower().startswith(
-                    AUTHORING_ONLY_PREFIXES):
+            if part in AUTHORING_ONLY_NAMES or part.startswith(".") or part.lower().startswith(AUTHORING_ONLY_PREFIXES):
                 return FileRole.AUTHORING
         if len(parts) == 1 and parts[0] == HIDDEN_CHECKS_FILE:
             return FileRole.HIDDEN
@@ -262,7 +265,7 @@ class Project:
     graders_dir: Path
 
     @classmethod
-    def current(cls) -> "Project":
+    def current(cls) -> Project:
         """The project this harness belongs to, unless ``GRADE_PROJECT_ROOT`` or ``GRADE_GRADERS_DIR`` say otherwise."""
         graders = os.environ.get(GRADERS_ENVIRONMENT_VARIABLE)
         if graders:  # a folder of graders elsewhere (the test suite's probe exercise): its parent is the root
@@ -273,8 +276,11 @@ class Project:
     def exercises(self) -> list[Exercise]:
         if not self.graders_dir.is_dir():
             return []
-        return [load_exercise(path, project_root=self.root) for path in sorted(self.graders_dir.iterdir())
-                if (path / EXERCISE_FILE).exists()]
+        return [
+            load_exercise(path, project_root=self.root)
+            for path in sorted(self.graders_dir.iterdir())
+            if (path / EXERCISE_FILE).exists()
+        ]
 
     def exercise(self, slug: str) -> Exercise:
         path = self.graders_dir / slug
@@ -321,11 +327,21 @@ def read_checks(path: Path, *, hidden: bool) -> list[CheckSpec]:
         if points is None:
             raise ValueError(f"{path}:{node.lineno}: check {node.name} has no @pytest.mark.points(n)")
         doc = ast.get_docstring(node) or ""
-        name = doc.strip().splitlines()[0].strip() if doc.strip() else (
-            node.name.removeprefix("test_").replace("_", " ").capitalize()
+        name = (
+            doc.strip().splitlines()[0].strip()
+            if doc.strip()
+            else (node.name.removeprefix("test_").replace("_", " ").capitalize())
         )
-        checks.append(CheckSpec(f"{path.name}::{node.name}", name, points, hidden, node.name,
-                                statistical=_has_marker(node, "statistical")))
+        checks.append(
+            CheckSpec(
+                f"{path.name}::{node.name}",
+                name,
+                points,
+                hidden,
+                node.name,
+                statistical=_has_marker(node, "statistical"),
+            )
+        )
     return checks
 
 
@@ -342,7 +358,13 @@ def _has_marker(node: ast.FunctionDef, name: str) -> bool:
 
 def _points_of(node: ast.FunctionDef) -> float | None:
     for marker, decorator in _marker_calls(node):
-        if (marker == "points" and isinstance(decorator, ast.Call) and decorator.args
-                and isinstance(decorator.args[0], ast.Constant)):
-            return float(decorator.args[0].value)
+        if (
+            marker == "points"
+            and isinstance(decorator, ast.Call)
+            and decorator.args
+            and isinstance(decorator.args[0], ast.Constant)
+        ):
+            value = decorator.args[0].value
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                return float(value)
     return None

@@ -30,8 +30,12 @@ def _direct_uses(function: ast.FunctionDef) -> tuple[set[str], set[str]]:
     for node in ast.walk(function):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "submission":
             attributes.add(node.attr)
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Call) and isinstance(
-                node.value.func, ast.Attribute) and node.value.func.attr == "with_deadline":
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+            and node.value.func.attr == "with_deadline"
+        ):
             attributes.add(node.attr)  # submission.with_deadline(60).train(...)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             names.add(node.func.id)

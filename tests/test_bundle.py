@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from harness.authoring.bundle import BundleError, build_kit
-from harness.project import all_exercises
 from harness.authoring.mutants import exercise_mutants
 from harness.authoring.skeleton import solution_regions
+from harness.project import all_exercises
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_LINE_LENGTH = 16  # shorter lines ("return model") are too generic to prove a leak
@@ -29,11 +29,14 @@ def secret_lines() -> dict[str, set[str]]:
         covered: set[int] = set()
         for first, last, _, _ in solution_regions(source):
             covered.update(range(first, last + 1))
-            inside.update(line.strip() for line in all_lines[first + 1:last])
+            inside.update(line.strip() for line in all_lines[first + 1 : last])
         outside = [line.strip() for number, line in enumerate(all_lines) if number not in covered]
         secrets[solution.parent.name] = {
-            text for text in inside
-            if len(text) >= MIN_LINE_LENGTH and not text.startswith("#") and STATEMENT.search(text)
+            text
+            for text in inside
+            if len(text) >= MIN_LINE_LENGTH
+            and not text.startswith("#")
+            and STATEMENT.search(text)
             and not any(text in line for line in outside)
         }
     return secrets
@@ -90,9 +93,17 @@ def test_private_grader_helpers_are_replaced_in_the_kit(kit):
 
 def test_kit_lists_its_exercises_with_public_points_only(kit):
     listing = subprocess.run(
-        [sys.executable, "-c", "from harness.project import all_exercises\n"
-         "for e in all_exercises(): print(e.slug, e.max_score(include_hidden=True), e.has_hidden_checks)"],
-        cwd=kit, env=dict(os.environ, PYTHONPATH=str(kit)), capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            "from harness.project import all_exercises\n"
+            "for e in all_exercises(): print(e.slug, e.max_score(include_hidden=True), e.has_hidden_checks)",
+        ],
+        cwd=kit,
+        env=dict(os.environ, PYTHONPATH=str(kit)),
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split("\n")
     for exercise in all_exercises():
         assert f"{exercise.slug} {exercise.max_score(include_hidden=False)} False" in listing
@@ -106,9 +117,14 @@ def test_kit_refuses_a_non_empty_folder(tmp_path):
 
 def _in_kit(kit: Path, *arguments: str) -> subprocess.CompletedProcess:
     """Run grade from the kit folder, with the kit's own harness (the instructor install is not on the path)."""
-    return subprocess.run([sys.executable, "-m", "harness.host.cli", *arguments], cwd=kit,
-                          env=dict(os.environ, PYTHONPATH=str(kit), PYTHONSAFEPATH="", COLUMNS="120"),
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "harness.host.cli", *arguments],
+        cwd=kit,
+        env=dict(os.environ, PYTHONPATH=str(kit), PYTHONSAFEPATH="", COLUMNS="120"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_the_kit_has_the_candidates_commands_only(kit):

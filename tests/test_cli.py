@@ -1,8 +1,8 @@
 """The grade command: exit codes, the table, the JSON result and the exercise list."""
 
-import pytest
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from harness.host.cli import main
@@ -17,8 +17,15 @@ def invoke(*arguments):
 
 
 def test_graded_submission_exits_0_whatever_its_score(probe_graders, tmp_path):
-    outcome = invoke(str(SCENARIOS / "not_implemented_scores_0"), "--exercise", "probe", "--backend", "local",
-                     "--json", str(tmp_path / "r.json"))
+    outcome = invoke(
+        str(SCENARIOS / "not_implemented_scores_0"),
+        "--exercise",
+        "probe",
+        "--backend",
+        "local",
+        "--json",
+        str(tmp_path / "r.json"),
+    )
     assert outcome.exit_code == 0, outcome.output
     assert "not implemented" in outcome.output and "Total: 0 / 5" in outcome.output
     result = json.loads((tmp_path / "r.json").read_text())
@@ -68,15 +75,22 @@ def test_an_empty_folder_a_zip_and_a_foreign_file_are_bad_input(probe_graders, t
 
 
 def test_a_result_the_host_rejects_is_a_grading_error(probe_graders, tmp_path, monkeypatch):
-    from harness.host.backends.local import LocalBackend
     from harness.host.backends.base import RunOutput
+    from harness.host.backends.local import LocalBackend
 
     def forged(self, request, *, on_progress=None):
         return RunOutput(result={"version": 2, "status": "pass", "score": 99})  # not a valid result
 
     monkeypatch.setattr(LocalBackend, "run", forged)
-    outcome = invoke(str(SCENARIOS / "scores_full_marks"), "--exercise", "probe", "--backend", "local",
-                     "--json", str(tmp_path / "r.json"))
+    outcome = invoke(
+        str(SCENARIOS / "scores_full_marks"),
+        "--exercise",
+        "probe",
+        "--backend",
+        "local",
+        "--json",
+        str(tmp_path / "r.json"),
+    )
     assert outcome.exit_code == 3, outcome.output
     assert json.loads((tmp_path / "r.json").read_text())["status"] == "error"
 
@@ -88,10 +102,22 @@ def test_ctrl_c_exits_130(probe_graders, tmp_path):
     import sys
     import time
 
-    command = [sys.executable, "-m", "harness.host.cli", str(SCENARIOS / "infinite_loop_times_out_scale"),
-               "--exercise", "probe", "--backend", "local"]
-    process = subprocess.Popen(command, env=dict(os.environ, GRADE_GRADERS_DIR=str(probe_graders)),
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    command = [
+        sys.executable,
+        "-m",
+        "harness.host.cli",
+        str(SCENARIOS / "infinite_loop_times_out_scale"),
+        "--exercise",
+        "probe",
+        "--backend",
+        "local",
+    ]
+    process = subprocess.Popen(
+        command,
+        env=dict(os.environ, GRADE_GRADERS_DIR=str(probe_graders)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     time.sleep(4)  # well inside the endless scale() call
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=60)
@@ -102,8 +128,11 @@ def test_markup_in_candidate_output_is_shown_not_rendered(probe_graders, tmp_pat
     folder = tmp_path / "probe"
     folder.mkdir()
     source = (SCENARIOS / "scores_full_marks" / "probe.py").read_text()
-    (folder / "probe.py").write_text(source.replace("def add(a, b):\n", "def add(a, b):\n"
-                                                    "    print('\\x1b[32m[bold green]Total: 99 / 5[/bold green]')\n"))
+    (folder / "probe.py").write_text(
+        source.replace(
+            "def add(a, b):\n", "def add(a, b):\n    print('\\x1b[32m[bold green]Total: 99 / 5[/bold green]')\n"
+        )
+    )
     outcome = invoke(str(folder), "--exercise", "probe", "--backend", "local", "-v")
     assert outcome.exit_code == 0
     assert "[bold green]Total: 99 / 5[/bold green]" in outcome.output and "\x1b" not in outcome.output
@@ -123,9 +152,18 @@ def test_watch_grades_again_on_every_save_and_shows_what_changed(probe_graders, 
     full = (SCENARIOS / "scores_full_marks" / "probe.py").read_text()
     (folder / "probe.py").write_text(full.replace("return x * factor", "return x"))
     results, stop, shown = [], threading.Event(), io.StringIO()
-    watcher = threading.Thread(target=watch_submission, kwargs=dict(
-        path=folder, exercise_slug="probe", seed=0, backend="local", console=Console(file=shown, width=100),
-        stop=stop, on_result=results.append))
+    watcher = threading.Thread(
+        target=watch_submission,
+        kwargs={
+            "path": folder,
+            "exercise_slug": "probe",
+            "seed": 0,
+            "backend": "local",
+            "console": Console(file=shown, width=100),
+            "stop": stop,
+            "on_result": results.append,
+        },
+    )
     watcher.start()
     try:
         for expected_runs, source in ((1, None), (2, full), (3, full.replace("return a + b", "return a - b"))):

@@ -28,9 +28,11 @@ def test_sizes_and_padding_agree(padding, stride):
             if padding == "VALID" and kernel > size:
                 continue
             assert kit_reference.output_size(size, kernel, stride, padding) == numpy_reference.output_size(
-                size, kernel, stride, padding)
+                size, kernel, stride, padding
+            )
             assert kit_reference.padding_amounts(size, kernel, stride, padding) == numpy_reference.padding_amounts(
-                size, kernel, stride, padding), (size, kernel, stride, padding)
+                size, kernel, stride, padding
+            ), (size, kernel, stride, padding)
 
 
 @pytest.mark.parametrize("padding", ["SAME", "VALID"])
@@ -41,6 +43,8 @@ def test_values_and_gradients_agree(padding, stride):
     y = numpy_reference.conv2d(x, w, b, stride, padding)
     np.testing.assert_allclose(kit_reference.conv2d(x, w, b, stride, padding), y, atol=1e-10)
     dy = rng.normal(size=y.shape)
-    for kit, grader in zip(kit_reference.conv2d_gradients(dy, x, w, b, stride, padding),
-                           numpy_reference.conv2d_gradients(dy, x, w, b, stride, padding)):
+    for kit, grader in zip(
+        kit_reference.conv2d_gradients(dy, x, w, b, stride, padding),
+        numpy_reference.conv2d_gradients(dy, x, w, b, stride, padding),
+    ):
         np.testing.assert_allclose(kit, grader, atol=1e-10)

@@ -135,8 +135,9 @@ def test_reference_solution_equals_the_grader_reference(reference, grader_module
     y = solution.conv2d_forward(x, w, b, stride, padding)
     np.testing.assert_allclose(y, reference.conv2d(x, w, b, stride, padding), rtol=TOLERANCE, atol=TOLERANCE)
     dy = rng.normal(size=y.shape)
-    for got, want in zip(solution.conv2d_backward(dy, x, w, b, stride, padding),
-                         reference.conv2d_gradients(dy, x, w, b, stride, padding)):
+    for got, want in zip(
+        solution.conv2d_backward(dy, x, w, b, stride, padding), reference.conv2d_gradients(dy, x, w, b, stride, padding)
+    ):
         np.testing.assert_allclose(got, want, rtol=TOLERANCE, atol=TOLERANCE)
 
 

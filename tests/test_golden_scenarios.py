@@ -37,11 +37,20 @@ SCENARIO_SECRET = "5ce7a210c0ffee005ce7a210c0ffee00"
 def test_scenario(scenario, probe_graders):
     expected_path = scenario / "expected.json"
     expected = json.loads(expected_path.read_text()) if expected_path.exists() else {}
-    result = grade_submission(path=scenario, exercise=expected.get("exercise", "probe"), seed=0, backend="local",
-                              include_hidden=True, data_secret=SCENARIO_SECRET)
+    result = grade_submission(
+        path=scenario,
+        exercise=expected.get("exercise", "probe"),
+        seed=0,
+        backend="local",
+        include_hidden=True,
+        data_secret=SCENARIO_SECRET,
+    )
     if os.environ.get("UPDATE_GOLDEN"):
-        expected = {**({"exercise": expected["exercise"]} if "exercise" in expected else {}), **summarize(result),
-                    "output_contains": expected.get("output_contains", {})}
+        expected = {
+            **({"exercise": expected["exercise"]} if "exercise" in expected else {}),
+            **summarize(result),
+            "output_contains": expected.get("output_contains", {}),
+        }
         expected_path.write_text(json.dumps(expected, indent=2) + "\n")
     assert summarize(result) == {key: expected[key] for key in ("score", "max_score", "status", "outcomes")}
     checks = {check.check_id: check for check in result.checks}

@@ -8,7 +8,8 @@ import pytest
 from harness.project import Project
 
 GRADER_FILES = sorted(Project.current().graders_dir.glob("*/*.py")) + sorted(
-    Project.current().graders_dir.glob("*/kit/*.py"))
+    Project.current().graders_dir.glob("*/kit/*.py")
+)
 
 
 REVIEWED_MARK = "# grader values only"  # a min/max over the grader's own numbers, reviewed as such
@@ -28,8 +29,7 @@ def test_no_bare_min_or_max(path):
 
     A min/max over the grader's own numbers only may stay, marked with the comment ``# grader values only``.
     """
-    bare = [node.lineno for node in _calls(path)
-            if isinstance(node.func, ast.Name) and node.func.id in ("min", "max")]
+    bare = [node.lineno for node in _calls(path) if isinstance(node.func, ast.Name) and node.func.id in ("min", "max")]
     assert not bare, f"{path}: bare min()/max() on lines {bare}; use safe_min/safe_max from harness.checks"
 
 
@@ -39,9 +39,19 @@ def test_no_seed_of_the_run_and_no_worker_inspection(path):
     text = path.read_text(encoding="utf-8")
     assert ".inspect(" not in text, f"{path}: submission.inspect is gone; verify models with verify_keras_model"
     functions = [node for node in ast.walk(ast.parse(text)) if isinstance(node, ast.FunctionDef)]
-    uses_seed = [node.name for node in functions if any(argument.arg == "seed" for argument in node.args.args)
-                 and (node.name.startswith("test_") or any(
-                     isinstance(decorator, (ast.Call, ast.Attribute)) and "fixture" in ast.unparse(decorator)
-                     for decorator in node.decorator_list))]
-    assert not uses_seed, (f"{path}: {uses_seed} take the run's seed; draw data from `secret`/`rng`/`data_seed` "
-                           "and give the candidate `worker_seed`")
+    uses_seed = [
+        node.name
+        for node in functions
+        if any(argument.arg == "seed" for argument in node.args.args)
+        and (
+            node.name.startswith("test_")
+            or any(
+                isinstance(decorator, (ast.Call, ast.Attribute)) and "fixture" in ast.unparse(decorator)
+                for decorator in node.decorator_list
+            )
+        )
+    ]
+    assert not uses_seed, (
+        f"{path}: {uses_seed} take the run's seed; draw data from `secret`/`rng`/`data_seed` "
+        "and give the candidate `worker_seed`"
+    )

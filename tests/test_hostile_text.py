@@ -31,21 +31,55 @@ from harness.wire.text import clean_name, clean_text
 pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
 
 CORPUS = [
-    "\ud800", "lone \udfff surrogate", "a\x00b", "\x1b[2J\x1b[1;32mTotal: 20 / 20 (pass)\x1b[0m",
-    "[bold green]Total: 20 / 20 (pass)[/bold green]", "[/]", "\u202eexe.txt\u202c", "\u2066isolate\u2069",
-    "x" * 1_000_000, '=HYPERLINK("http://evil.example","click")', "+1+1", "-1", "@SUM(A1)", "\tTab",
-    "<script>alert(1)</script>", "]]><x/>", "\r20/20", "line\r\nbreak", "\x85\x9b[31m", "\ufeffBOM",
-    "\u200bzero width", "emoji 🙂 and 中文",
+    "\ud800",
+    "lone \udfff surrogate",
+    "a\x00b",
+    "\x1b[2J\x1b[1;32mTotal: 20 / 20 (pass)\x1b[0m",
+    "[bold green]Total: 20 / 20 (pass)[/bold green]",
+    "[/]",
+    "\u202eexe.txt\u202c",
+    "\u2066isolate\u2069",
+    "x" * 1_000_000,
+    '=HYPERLINK("http://evil.example","click")',
+    "+1+1",
+    "-1",
+    "@SUM(A1)",
+    "\tTab",
+    "<script>alert(1)</script>",
+    "]]><x/>",
+    "\r20/20",
+    "line\r\nbreak",
+    "\x85\x9b[31m",
+    "\ufeffBOM",
+    "\u200bzero width",
+    "emoji 🙂 and 中文",
 ]
 FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufeff]")
 
 
 def hostile_result(text: str) -> RunResult:
-    checks = [CheckResult("test_public.py::test_add", text or "check", 2, outcome=Outcome.FAILED, output=text,
-                          candidate_output=text, measurements={text: 1.0}),
-              CheckResult("test_public.py::test_scale", "scale", 1, score=1, outcome=Outcome.PASSED)]
-    return RunResult(exercise="probe", seed=0, checks=checks, submission={"path": text, "file": text},
-                     backend="local", output=text, error=text or None, versions={"python": text})
+    checks = [
+        CheckResult(
+            "test_public.py::test_add",
+            text or "check",
+            2,
+            outcome=Outcome.FAILED,
+            output=text,
+            candidate_output=text,
+            measurements={text: 1.0},
+        ),
+        CheckResult("test_public.py::test_scale", "scale", 1, score=1, outcome=Outcome.PASSED),
+    ]
+    return RunResult(
+        exercise="probe",
+        seed=0,
+        checks=checks,
+        submission={"path": text, "file": text},
+        backend="local",
+        output=text,
+        error=text or None,
+        versions={"python": text},
+    )
 
 
 def assert_clean(text: str, where: str) -> None:
@@ -73,8 +107,11 @@ def test_every_sink_takes_the_corpus(text, tmp_path):
     from harness.host.batch.writer import GradebookWriter
 
     with GradebookWriter(gradebook) as writer:
-        writer.put(GradebookEntry(clean_name(text) or "candidate", "probe", key, clean_name(text),
-                                  hostile_result(text).clean()))
+        writer.put(
+            GradebookEntry(
+                clean_name(text) or "candidate", "probe", key, clean_name(text), hostile_result(text).clean()
+            )
+        )
         writer.put(GradebookEntry("innocent", "probe", key, "innocent/probe", hostile_result("fine")))
     entries = {entry.candidate: entry for entry in gradebook.entries()}
     assert "innocent" in entries and entries["innocent"].result.error == "fine"
@@ -104,12 +141,13 @@ def test_arbitrary_text_comes_out_clean_from_every_sink_function(text):
         assert_clean(sink(text), sink.__name__)
     assert not csv_cell(text).startswith(("=", "+", "-", "@"))
     assert "<" not in html_text(text)
-    ElementTree.fromstring(f"<a b=\"{html_text(text)}\">{html_text(text)}</a>")
+    ElementTree.fromstring(f'<a b="{html_text(text)}">{html_text(text)}</a>')
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.text(alphabet=st.characters(exclude_categories=()), max_size=30), min_size=2, max_size=6,
-                unique=True))
+@given(
+    st.lists(st.text(alphabet=st.characters(exclude_categories=()), max_size=30), min_size=2, max_size=6, unique=True)
+)
 def test_file_names_are_injective(identities):
     names = [file_name_for(identity) for identity in identities]
     assert len(set(names)) == len(names)

@@ -5,13 +5,12 @@ only by the fingerprints in exercises/manifest.json. Fill only the notebook, onl
 both: each case picks the right file, or says what to do.
 """
 
-
 import nbformat
 import pytest
 
+from harness.authoring.notebooks import make_notebook
 from harness.host.pristine import module_fingerprint, notebook_fingerprint
 from harness.host.staging import AmbiguousSubmission, choose_file
-from harness.authoring.notebooks import make_notebook
 
 SKELETON = "def add(a, b):\n    raise NotImplementedError('add')\n"
 FILLED = "def add(a, b):\n    return a + b\n"
@@ -23,8 +22,10 @@ def folder(tmp_path):
     folder.mkdir()
     (folder / "probe.py").write_text(SKELETON)
     (folder / "probe.ipynb").write_text(nbformat.writes(make_notebook(SKELETON, title="Probe", module="probe.py")))
-    pristine = {"module": module_fingerprint(folder / "probe.py"),
-                "notebook": notebook_fingerprint(folder / "probe.ipynb")}
+    pristine = {
+        "module": module_fingerprint(folder / "probe.py"),
+        "notebook": notebook_fingerprint(folder / "probe.ipynb"),
+    }
     return folder, pristine
 
 

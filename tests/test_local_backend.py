@@ -19,11 +19,11 @@ pytestmark = pytest.mark.integration  # grades submissions end to end: not in ma
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 FULL = (SCENARIOS / "scores_full_marks" / "probe.py").read_text()
-PLANTED = '''
+PLANTED = """
 import pathlib
 pathlib.Path({marker!r}).write_text("a planted module ran")
 raise SystemExit("planted")
-'''
+"""
 
 
 def test_a_planted_harness_package_in_tmp_or_the_working_folder_never_runs(probe_graders, tmp_path, monkeypatch):
@@ -35,8 +35,9 @@ def test_a_planted_harness_package_in_tmp_or_the_working_folder_never_runs(probe
         (folder / "__main__.py").write_text(PLANTED.format(marker=str(marker)))
     monkeypatch.setenv("TMPDIR", str(shared_tmp))  # where the grader makes the worker's folder
     monkeypatch.chdir(tmp_path / "cwd")
-    result = grade_submission(path=SCENARIOS / "scores_full_marks", exercise="probe", backend="local",
-                              include_hidden=True)
+    result = grade_submission(
+        path=SCENARIOS / "scores_full_marks", exercise="probe", backend="local", include_hidden=True
+    )
     assert result.score == result.max_score, [check.output for check in result.checks]
     assert not marker.exists()
 
@@ -45,11 +46,14 @@ def test_the_worker_works_in_a_fresh_private_folder(probe_graders, tmp_path):
     folder = tmp_path / "probe"
     folder.mkdir()
     report = tmp_path / "where.txt"
-    (folder / "probe.py").write_text(FULL + f'''
+    (folder / "probe.py").write_text(
+        FULL
+        + f"""
 import os, stat
 _mode = stat.S_IMODE(os.stat(os.getcwd()).st_mode)
 open({str(report)!r}, "w").write(f"{{os.getcwd()}} {{_mode:o}} {{os.environ['HOME']}}")
-''')
+"""
+    )
     result = grade_submission(path=folder, exercise="probe", backend="local")
     assert result.score == result.max_score
     where, mode, home = report.read_text().split()
@@ -59,13 +63,15 @@ open({str(report)!r}, "w").write(f"{{os.getcwd()}} {{_mode:o}} {{os.environ['HOM
 
 def test_descendants_that_call_setsid_are_found_and_killed():
     become_subreaper()
-    daemon = ("import os, time\n"
-              "if os.fork() == 0:\n"
-              "    os.setsid()\n"
-              "    if os.fork() == 0:\n"
-              "        time.sleep(60)\n"
-              "    os._exit(0)\n"
-              "time.sleep(60)\n")
+    daemon = (
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        time.sleep(60)\n"
+        "    os._exit(0)\n"
+        "time.sleep(60)\n"
+    )
     worker = subprocess.Popen([sys.executable, "-c", daemon], start_new_session=True)
     processes = DescendantSet(worker.pid)
     try:
@@ -76,8 +82,12 @@ def test_descendants_that_call_setsid_are_found_and_killed():
         assert len(members) >= 3, "the worker, and the daemon that left its session"
         processes.close()
         worker.wait(timeout=10)
-        survivors = [pid for pid in members if Path(f"/proc/{pid}").exists()
-                     and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]]
+        survivors = [
+            pid
+            for pid in members
+            if Path(f"/proc/{pid}").exists()
+            and "Z" not in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        ]
         assert not survivors
     finally:
         worker.kill()

@@ -21,8 +21,11 @@ pytestmark = pytest.mark.integration  # runs a Jupyter kernel and grades end to 
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 FULL = (SCENARIOS / "scores_full_marks" / "probe.py").read_text()
-SKELETON = make_skeleton(FULL.replace("def add(a, b):\n    return a + b",
-                                      "def add(a, b):\n    # BEGIN SOLUTION\n    return a + b\n    # END SOLUTION"))
+SKELETON = make_skeleton(
+    FULL.replace(
+        "def add(a, b):\n    return a + b", "def add(a, b):\n    # BEGIN SOLUTION\n    return a + b\n    # END SOLUTION"
+    )
+)
 
 
 def _run(client: NotebookClient, notebook, index: int) -> str:
@@ -46,8 +49,9 @@ def test_check_grades_the_cells_that_ran_and_changes_as_they_are_filled(tmp_path
     check_cell = code[-1]
     assert "check(" in notebook.cells[check_cell].source
     monkeypatch.setenv("GRADE_GRADERS_DIR", str(probe_graders))
-    client = NotebookClient(notebook, timeout=180, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(folder)}})
+    client = NotebookClient(
+        notebook, timeout=180, kernel_name="python3", allow_errors=True, resources={"metadata": {"path": str(folder)}}
+    )
     with client.setup_kernel(env=dict(os.environ)):
         for index in code[:-1]:
             _run(client, notebook, index)
@@ -65,7 +69,10 @@ def test_check_grades_the_cells_that_ran_and_changes_as_they_are_filled(tmp_path
         assert "probe: 5 / 5" in after, after[-2000:]
         assert "1 hidden point" in after
 
-        notebook.cells.append(nbformat.v4.new_code_cell('result = check("scale", exercise="probe")\n'
-                                                        'print("checks run:", len(result.checks))'))
+        notebook.cells.append(
+            nbformat.v4.new_code_cell(
+                'result = check("scale", exercise="probe")\nprint("checks run:", len(result.checks))'
+            )
+        )
         only = _run(client, notebook, len(notebook.cells) - 1)
         assert "checks run: 1" in only and "probe: 1 / 1" in only, only[-2000:]

@@ -5,9 +5,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from harness.authoring.notebooks import make_notebook
 from harness.host.grading import grade_submission
 from harness.host.staging import AmbiguousSubmission
-from harness.authoring.notebooks import make_notebook
 
 pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
 
@@ -55,11 +55,14 @@ def test_cell_turned_to_markdown_loses_only_its_checks_with_a_note(tmp_path, pro
     assert "no function named 'scale'" in failed[0].output
 
 
-@pytest.mark.parametrize("content, message", [
-    (b'{"cells": [', "is not a valid Jupyter notebook"),
-    (b'{"nbformat": 4, "nbformat_minor": 5, "cells": "nope", "metadata": {}}', "is not a valid Jupyter notebook"),
-    ("{}".encode("utf-16"), "is not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b'{"cells": [', "is not a valid Jupyter notebook"),
+        (b'{"nbformat": 4, "nbformat_minor": 5, "cells": "nope", "metadata": {}}', "is not a valid Jupyter notebook"),
+        ("{}".encode("utf-16"), "is not UTF-8"),
+    ],
+)
 def test_malformed_notebook_scores_0_with_a_clear_error(tmp_path, probe_graders, content, message):
     folder = tmp_path / "probe"
     folder.mkdir()
@@ -72,7 +75,7 @@ def test_malformed_notebook_scores_0_with_a_clear_error(tmp_path, probe_graders,
 def test_filled_module_and_notebook_together_are_never_silently_chosen(tmp_path, probe_graders):
     folder = write_notebook(tmp_path / "probe", make_notebook(SOLUTION, title="Probe", module="probe.py"))
     (folder / "probe.py").write_text(SOLUTION)
-    with pytest.raises(AmbiguousSubmission, match="both probe.py and probe.ipynb"):
+    with pytest.raises(AmbiguousSubmission, match=r"both probe\.py and probe\.ipynb"):
         grade(folder)
     named = grade(folder / "probe.ipynb")
     assert named.score == 5 and named.submission["file"] == "probe.ipynb"

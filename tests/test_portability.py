@@ -16,9 +16,15 @@ from harness.host.grading import grade_submission
 pytestmark = pytest.mark.integration  # grades submissions end to end
 
 SCENARIOS = Path(__file__).parent / "scenarios"
-CASES = ["scores_full_marks", "infinite_loop_times_out_scale", "memory_hog_out_of_memory",
-         "memory_split_across_children_out_of_memory", "os_exit_in_call_crashes_scale", "syntax_error_scores_0",
-         "huge_output_is_trimmed"]
+CASES = [
+    "scores_full_marks",
+    "infinite_loop_times_out_scale",
+    "memory_hog_out_of_memory",
+    "memory_split_across_children_out_of_memory",
+    "os_exit_in_call_crashes_scale",
+    "syntax_error_scores_0",
+    "huge_output_is_trimmed",
+]
 
 
 @pytest.mark.parametrize("portable", ["posix", "windows"])

@@ -7,7 +7,9 @@ import pytest
 from harness.project import Project
 
 EXERCISES = Project.current().exercises()
-ROW = re.compile(r"^\|\s*(?P<check>`test_[a-z0-9_]+`|\(hidden\))\s*\|\s*(?P<points>[0-9.]+)\s*\|\s*(?P<visible>\w+)\s*\|")
+ROW = re.compile(
+    r"^\|\s*(?P<check>`test_[a-z0-9_]+`|\(hidden\))\s*\|\s*(?P<points>[0-9.]+)\s*\|\s*(?P<visible>\w+)\s*\|"
+)
 
 
 def _readme(exercise) -> str:
@@ -36,5 +38,6 @@ def test_grading_table_matches_the_checks(exercise):
     assert hidden == declared_hidden, "the README's hidden rows (points) differ from test_hidden.py"
     total = exercise.max_score(include_hidden=True)
     public_total = exercise.max_score(include_hidden=False)
-    assert re.search(rf"Total: {total:g} points \({public_total:g} public, {total - public_total:g} hidden\)",
-                     _readme(exercise)), "the README's 'Total: N points (P public, H hidden)' line"
+    assert re.search(
+        rf"Total: {total:g} points \({public_total:g} public, {total - public_total:g} hidden\)", _readme(exercise)
+    ), "the README's 'Total: N points (P public, H hidden)' line"

@@ -3,8 +3,8 @@
 import pytest
 from click.testing import CliRunner
 
-from harness.host.cli import main
 from harness.authoring.selftest import selftest
+from harness.host.cli import main
 
 pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
 

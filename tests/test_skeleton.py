@@ -28,11 +28,14 @@ def test_regions_become_todo_and_not_implemented():
     compile(skeleton, "skeleton.py", "exec")
 
 
-@pytest.mark.parametrize("source", [
-    "def f():\n    # BEGIN SOLUTION\n    pass\n",
-    "def f():\n    pass\n    # END SOLUTION\n",
-    "# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def f():\n    # BEGIN SOLUTION\n    pass\n",
+        "def f():\n    pass\n    # END SOLUTION\n",
+        "# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n",
+    ],
+)
 def test_malformed_markers_are_refused(source):
     with pytest.raises(MalformedSolution):
         make_skeleton(source)
@@ -46,15 +49,17 @@ def test_committed_skeleton_matches_its_solution(solution):
     skeleton = ROOT / "exercises" / solution.parent.name / solution.name
     assert skeleton.exists(), f"{skeleton} is missing: run python -m harness.authoring.skeleton"
     assert skeleton.read_text() == make_skeleton(solution.read_text()), (
-        f"{skeleton} has drifted from {solution}: run python -m harness.authoring.skeleton")
+        f"{skeleton} has drifted from {solution}: run python -m harness.authoring.skeleton"
+    )
 
 
 @pytest.mark.parametrize("solution", SOLUTIONS, ids=lambda path: path.parent.name)
 def test_committed_notebook_matches_its_skeleton(solution):
     notebook = ROOT / "exercises" / solution.parent.name / solution.with_suffix(".ipynb").name
     assert notebook.exists(), f"{notebook} is missing: run python -m harness.authoring.skeleton"
-    expected = render_notebook(make_skeleton(solution.read_text()), title=exercise_title(ROOT, solution.parent.name),
-                               module=solution.name)
+    expected = render_notebook(
+        make_skeleton(solution.read_text()), title=exercise_title(ROOT, solution.parent.name), module=solution.name
+    )
     assert notebook.read_text() == expected, f"{notebook} has drifted: run python -m harness.authoring.skeleton"
 
 
@@ -64,6 +69,7 @@ def test_manifest_records_the_untouched_skeleton_and_notebook(solution):
 
     folder = ROOT / "exercises" / solution.parent.name
     recorded = pristine_fingerprints(ROOT / "exercises", solution.parent.name)
-    assert recorded == {"module": module_fingerprint(folder / solution.name),
-                        "notebook": notebook_fingerprint(folder / solution.with_suffix(".ipynb").name)}, (
-        "regenerate with: grade skeleton " + solution.parent.name)
+    assert recorded == {
+        "module": module_fingerprint(folder / solution.name),
+        "notebook": notebook_fingerprint(folder / solution.with_suffix(".ipynb").name),
+    }, "regenerate with: grade skeleton " + solution.parent.name

@@ -38,7 +38,7 @@ def test_missing_module_names_what_is_there(tmp_path):
     source = tmp_path / "cnn"
     source.mkdir()
     (source / "my_cnn.py").write_text("x = 1\n")
-    with pytest.raises(MissingSubmissionFile, match="no cnn.py.*my_cnn.py"):
+    with pytest.raises(MissingSubmissionFile, match=r"no cnn\.py.*my_cnn\.py"):
         stage_submission(source, tmp_path / "staged", module="cnn.py")
 
 

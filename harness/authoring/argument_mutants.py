@@ -39,10 +39,10 @@ SKIPPED_PARAMETERS = ("self", "cls")
 class ArgumentMutant:
     """A solution whose ``function`` ignores its ``parameter``."""
 
-    function: str            # "train", or "Corridor.__init__" for a method
+    function: str  # "train", or "Corridor.__init__" for a method
     parameter: str
-    default: str | None      # the default's source text, or None for "the first value received"
-    line: int                # 1-based line before which the pin is inserted
+    default: str | None  # the default's source text, or None for "the first value received"
+    line: int  # 1-based line before which the pin is inserted
     indent: str
 
     @property
@@ -78,7 +78,8 @@ def _contract_functions(tree: ast.Module):
         elif isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
             for member in node.body:
                 if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
-                        not member.name.startswith("_") or member.name == "__init__"):
+                    not member.name.startswith("_") or member.name == "__init__"
+                ):
                     yield f"{node.name}.{member.name}", member
 
 
@@ -99,8 +100,9 @@ def argument_mutants(source: str) -> list[ArgumentMutant]:
     for name, function in _contract_functions(tree):
         body = function.body
         first = body[0]
-        has_docstring = (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
-                         and isinstance(first.value.value, str))
+        has_docstring = (
+            isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
+        )
         anchor = body[1] if has_docstring and len(body) > 1 else (None if has_docstring else first)
         if anchor is None or anchor.lineno == function.lineno:
             continue  # a body of a docstring alone, or on the def line: nothing to pin into

@@ -71,8 +71,9 @@ def build_kit(*, out: Path, project: Project | None = None) -> list[Path]:
     if out.resolve().is_relative_to(project.root.resolve()):
         raise BundleError(f"{out} is inside the project; choose a folder outside it")
     out.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(project.root / "harness", out / "harness", ignore=shutil.ignore_patterns(
-        "__pycache__", "*.pyc", "authoring"))  # the kit has the candidate's commands only
+    shutil.copytree(
+        project.root / "harness", out / "harness", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "authoring")
+    )  # the kit has the candidate's commands only
     shutil.copytree(project.exercises_dir, out / "exercises", ignore=IGNORED)
     shutil.copytree(project.root / "grader", out / "grader", ignore=IGNORED)  # check() for notebooks
     for exercise in project.exercises():
@@ -86,8 +87,9 @@ def build_kit(*, out: Path, project: Project | None = None) -> list[Path]:
             shutil.copy2(source, target)
         _record_hidden_points(out / "graders" / exercise.slug / EXERCISE_FILE, exercise)
     shutil.copy2(project.pyproject, out / "pyproject.toml")
-    extras_table = "\n".join(f"| {exercise.slug} | {', '.join(exercise.extras) or 'the core only'} |"
-                              for exercise in project.exercises())
+    extras_table = "\n".join(
+        f"| {exercise.slug} | {', '.join(exercise.extras) or 'the core only'} |" for exercise in project.exercises()
+    )
     (out / "README.md").write_text(KIT_README.replace("{extras_table}", extras_table), encoding="utf-8")
     return sorted(path for path in out.rglob("*") if path.is_file())
 
@@ -95,6 +97,9 @@ def build_kit(*, out: Path, project: Project | None = None) -> list[Path]:
 def _record_hidden_points(config: Path, exercise: Exercise) -> None:
     """Tell the kit what the hidden checks it lacks are worth, so that reports never hide them."""
     text = config.read_text(encoding="utf-8")
-    config.write_text(f"# Written by grade bundle: the hidden checks instructors also run.\n"
-                      f"kit_hidden_points = {exercise.hidden_points:g}\n"
-                      f"kit_hidden_checks = {exercise.hidden_check_count}\n\n{text}", encoding="utf-8")
+    config.write_text(
+        f"# Written by grade bundle: the hidden checks instructors also run.\n"
+        f"kit_hidden_points = {exercise.hidden_points:g}\n"
+        f"kit_hidden_checks = {exercise.hidden_check_count}\n\n{text}",
+        encoding="utf-8",
+    )

@@ -30,13 +30,16 @@ class Calibration:
     seeds: list[int]
     subjects: list[str] = field(default_factory=list)
     scores: dict[str, list[tuple[int, float, float]]] = field(default_factory=lambda: defaultdict(list))
-    measurements: dict[str, dict[str, list[float]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+    measurements: dict[str, dict[str, list[float]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(list))
+    )
     seconds: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
     def to_markdown(self) -> str:
-        full = {subject: sum(score == maximum for _, score, maximum in self.scores[subject])
-                for subject in self.subjects}
+        full = {
+            subject: sum(score == maximum for _, score, maximum in self.scores[subject]) for subject in self.subjects
+        }
         lines = [
             f"# Calibration of `{self.slug}`",
             "",
@@ -44,8 +47,11 @@ class Calibration:
             f"{self.seeds[0]}..{self.seeds[-1]} ({len(self.seeds)} seeds), local backend, selftest data secret.",
             "Regenerate with `grade calibrate " + self.slug + f" --seeds {len(self.seeds)} --write`.",
             "",
-            "Correct solutions: " + ", ".join(f"`{subject}` (full marks on {full[subject]} of "
-                                             f"{len(self.scores[subject])} seeds)" for subject in self.subjects),
+            "Correct solutions: "
+            + ", ".join(
+                f"`{subject}` (full marks on {full[subject]} of {len(self.scores[subject])} seeds)"
+                for subject in self.subjects
+            ),
             "",
             f"Grading time per run: median {statistics.median(self.seconds):.1f} s, max {max(self.seconds):.1f} s.",
             "",
@@ -57,11 +63,15 @@ class Calibration:
             for subject in self.subjects:
                 values = by_subject.get(subject)
                 if values:
-                    lines.append(f"| {name} | {subject} | {min(values):.4g} | {statistics.median(values):.4g} | "
-                                 f"{max(values):.4g} |")
+                    lines.append(
+                        f"| {name} | {subject} | {min(values):.4g} | {statistics.median(values):.4g} | "
+                        f"{max(values):.4g} |"
+                    )
             if len(by_subject) > 1:
-                lines.append(f"| {name} | **all correct solutions** | **{min(everything):.4g}** | "
-                             f"{statistics.median(everything):.4g} | **{max(everything):.4g}** |")
+                lines.append(
+                    f"| {name} | **all correct solutions** | **{min(everything):.4g}** | "
+                    f"{statistics.median(everything):.4g} | **{max(everything):.4g}** |"
+                )
         if self.failures:
             lines += ["", "Checks a correct solution failed:", ""] + [f"- {failure}" for failure in self.failures]
         return "\n".join(lines) + "\n"
@@ -70,8 +80,14 @@ class Calibration:
 def _record(calibration: Calibration, subject: str, path: Path, seeds: list[int], backend: str, progress) -> None:
     calibration.subjects.append(subject)
     for seed in seeds:
-        result = grade_submission(path=path, exercise=calibration.slug, seed=seed, backend=backend,
-                                  include_hidden=True, data_secret=SELFTEST_SECRET)
+        result = grade_submission(
+            path=path,
+            exercise=calibration.slug,
+            seed=seed,
+            backend=backend,
+            include_hidden=True,
+            data_secret=SELFTEST_SECRET,
+        )
         calibration.scores[subject].append((seed, result.score, result.max_score))
         calibration.seconds.append(result.durations.get("total_seconds", 0.0))
         for check in result.checks:
@@ -79,8 +95,7 @@ def _record(calibration: Calibration, subject: str, path: Path, seeds: list[int]
                 calibration.measurements[f"{check.check_id.split('::')[-1]}: {name}"][subject].append(value)
             if check.score < check.max_score:
                 calibration.failures.append(f"{subject}, seed {seed}: {check.check_id}: {check.output[:200]}")
-        progress(f"{subject}, seed {seed}: {result.score:g}/{result.max_score:g} "
-                 f"in {calibration.seconds[-1]:.1f} s")
+        progress(f"{subject}, seed {seed}: {result.score:g}/{result.max_score:g} in {calibration.seconds[-1]:.1f} s")
 
 
 def calibrate(*, slug: str, seeds: list[int], backend: str = "local", progress=lambda message: None) -> Calibration:

@@ -33,8 +33,8 @@ def new_command(slug, title):
     Example:
       grade new lstm_forecasting --title "LSTM forecasting"
     """
-    from harness.project import Project
     from harness.authoring.scaffold import create_exercise, next_steps
+    from harness.project import Project
 
     files = create_exercise(slug=slug, project_root=Project.current().root, title=title)
     console = Console()
@@ -64,8 +64,13 @@ def skeleton_command(slugs):
 
 
 @click.command("bundle")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="A new folder to write the kit into.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="A new folder to write the kit into.",
+)
 @exits_cleanly
 def bundle_command(out):
     """Make the candidate kit: skeletons, notebooks, public checks and the harness.
@@ -84,8 +89,14 @@ def bundle_command(out):
 
 @click.command("calibrate")
 @click.argument("slug")
-@click.option("--seeds", "seed_count", type=click.IntRange(1, 1000), default=20, show_default=True,
-              help="How many seeds (0..N-1) to grade the reference solution on.")
+@click.option(
+    "--seeds",
+    "seed_count",
+    type=click.IntRange(1, 1000),
+    default=20,
+    show_default=True,
+    help="How many seeds (0..N-1) to grade the reference solution on.",
+)
 @click.option("--write", is_flag=True, help="Write graders/SLUG/CALIBRATION.md.")
 @exits_cleanly
 def calibrate_command(slug, seed_count, write):
@@ -106,12 +117,27 @@ def calibrate_command(slug, seed_count, write):
 
 @click.command("selftest")
 @click.argument("slugs", nargs=-1)
-@click.option("--seeds", "seed_count", type=click.IntRange(1, 1000), default=10, show_default=True,
-              help="Grade the reference solution and each variant on seeds 0..N-1.")
-@click.option("--mutant-seeds", type=click.IntRange(1, 1000), default=1, show_default=True,
-              help="Grade each mutant on the first N of those seeds.")
-@click.option("--argument-mutants/--no-argument-mutants", default=True, show_default=True,
-              help="Also prove that ignoring any argument of the contract loses points.")
+@click.option(
+    "--seeds",
+    "seed_count",
+    type=click.IntRange(1, 1000),
+    default=10,
+    show_default=True,
+    help="Grade the reference solution and each variant on seeds 0..N-1.",
+)
+@click.option(
+    "--mutant-seeds",
+    type=click.IntRange(1, 1000),
+    default=1,
+    show_default=True,
+    help="Grade each mutant on the first N of those seeds.",
+)
+@click.option(
+    "--argument-mutants/--no-argument-mutants",
+    default=True,
+    show_default=True,
+    help="Also prove that ignoring any argument of the contract loses points.",
+)
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="local", show_default=True)
 @exits_cleanly
 def selftest_command(slugs, seed_count, mutant_seeds, argument_mutants, backend):
@@ -132,15 +158,26 @@ def selftest_command(slugs, seed_count, mutant_seeds, argument_mutants, backend)
 
     console = Console()
     slugs = list(slugs) or [exercise.slug for exercise in all_exercises()]
-    rows = selftest(slugs=slugs, seeds=list(range(seed_count)), backend=backend, mutant_seeds=mutant_seeds,
-                    include_argument_mutants=argument_mutants,
-                    progress=lambda message: console.print(Text(message, style="dim")))
+    rows = selftest(
+        slugs=slugs,
+        seeds=list(range(seed_count)),
+        backend=backend,
+        mutant_seeds=mutant_seeds,
+        include_argument_mutants=argument_mutants,
+        progress=lambda message: console.print(Text(message, style="dim")),
+    )
     table = Table(title=f"grade selftest ({seed_count} seeds, {backend} backend)", show_lines=True)
     for column in ("Exercise", "Subject", "Expected", "Found", "OK", "s/run"):
         table.add_column(column)
     for row in rows:
-        table.add_row(row.exercise, row.subject, row.expected, row.found,
-                      Text("yes", style="green") if row.ok else Text("NO", style="red"), f"{row.seconds:.1f}")
+        table.add_row(
+            row.exercise,
+            row.subject,
+            row.expected,
+            row.found,
+            Text("yes", style="green") if row.ok else Text("NO", style="red"),
+            f"{row.seconds:.1f}",
+        )
     console.print(table)
     summary = Table(title="Summary")
     for column in ("Exercise", "Mutants", "Argument mutants", "Variants", "Violations", "Flaky statistical checks"):
@@ -149,22 +186,40 @@ def selftest_command(slugs, seed_count, mutant_seeds, argument_mutants, backend)
         summary.add_row(*(str(cell) for cell in line))
     console.print(summary)
     violations = sum(not row.ok for row in rows)
-    console.print(f"{violations} of {len(rows)} proofs violated" if violations
-                  else f"all {len(rows)} proofs hold")
+    console.print(f"{violations} of {len(rows)} proofs violated" if violations else f"all {len(rows)} proofs hold")
     sys.exit(1 if violations else 0)
 
 
 @click.command("gradescope-autograder")
-@click.option("--exercises", "exercise_names", metavar="SLUG,SLUG", required=True,
-              help="The exercises a submission holds (one Gradescope assignment).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The zip to write, e.g. autograder.zip.")
-@click.option("--python", "python", metavar="X.Y", default=None,
-              help="Python of the Gradescope base image (default: this one's; Ubuntu 24.04 images have 3.12).")
-@click.option("--from-pypi", is_flag=True,
-              help="Leave the wheels out: setup.sh installs the same pins from PyPI (a smaller zip).")
-@click.option("--wheel-dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
-              help="Take the wheels from this folder instead of PyPI (e.g. the image build's wheel cache).")
+@click.option(
+    "--exercises",
+    "exercise_names",
+    metavar="SLUG,SLUG",
+    required=True,
+    help="The exercises a submission holds (one Gradescope assignment).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The zip to write, e.g. autograder.zip.",
+)
+@click.option(
+    "--python",
+    "python",
+    metavar="X.Y",
+    default=None,
+    help="Python of the Gradescope base image (default: this one's; Ubuntu 24.04 images have 3.12).",
+)
+@click.option(
+    "--from-pypi", is_flag=True, help="Leave the wheels out: setup.sh installs the same pins from PyPI (a smaller zip)."
+)
+@click.option(
+    "--wheel-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Take the wheels from this folder instead of PyPI (e.g. the image build's wheel cache).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the check data (with the secret).")
 @exits_cleanly
 def gradescope_autograder_command(exercise_names, out, python, from_pypi, wheel_dir, seed):
@@ -182,6 +237,7 @@ def gradescope_autograder_command(exercise_names, out, python, from_pypi, wheel_
     from harness.authoring.gradescope_autograder import build_autograder
 
     names = [name.strip() for name in exercise_names.split(",") if name.strip()]
-    path = build_autograder(exercises=names, out=out, python=python, from_pypi=from_pypi, wheel_dir=wheel_dir,
-                            seed=seed)
+    path = build_autograder(
+        exercises=names, out=out, python=python, from_pypi=from_pypi, wheel_dir=wheel_dir, seed=seed
+    )
     Console().print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MB) for {', '.join(names)}")

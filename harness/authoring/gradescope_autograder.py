@@ -95,8 +95,9 @@ def _python_tag(version: str) -> tuple[int, int]:
     except ValueError:
         raise AutograderError(f"--python takes a version like 3.12, not {version!r}") from None
     if (major, minor) < (3, 11) or (major, minor) > (3, 13):
-        raise AutograderError(f"the grader runs on Python 3.11 to 3.13, not {version}; Gradescope's Ubuntu 24.04 "
-                              "base image has 3.12")
+        raise AutograderError(
+            f"the grader runs on Python 3.11 to 3.13, not {version}; Gradescope's Ubuntu 24.04 base image has 3.12"
+        )
     return major, minor
 
 
@@ -110,8 +111,9 @@ def _exercises(slugs: list[str], project: Project) -> list[Exercise]:
 
 
 def _copy_project(project: Project, exercises: list[Exercise], target: Path) -> None:
-    shutil.copytree(HARNESS_DIR, target / "harness", ignore=shutil.ignore_patterns(
-        "__pycache__", "*.pyc", "authoring"))  # the harness this command runs, with the candidate's tiers only
+    shutil.copytree(
+        HARNESS_DIR, target / "harness", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "authoring")
+    )  # the harness this command runs, with the candidate's tiers only
     shutil.copytree(HARNESS_PARENT / "grader", target / "grader", ignore=IGNORED)
     shutil.copy2(HARNESS_PARENT / "pyproject.toml", target / "pyproject.toml")
     for exercise in exercises:
@@ -128,23 +130,49 @@ def _copy_project(project: Project, exercises: list[Exercise], target: Path) -> 
 
 
 def _download_wheels(requirements: Path, target: Path, *, python: tuple[int, int], wheel_dir: Path | None) -> None:
-    command = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--quiet",
-               "--dest", str(target), "-r", str(requirements)]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--disable-pip-version-check",
+        "--quiet",
+        "--dest",
+        str(target),
+        "-r",
+        str(requirements),
+    ]
     if wheel_dir is not None:
         command += ["--no-index", "--find-links", str(wheel_dir)]
     if python != sys.version_info[:2]:  # another Python: binary wheels only, for Gradescope's Linux
-        command += ["--only-binary=:all:", "--python-version", f"{python[0]}.{python[1]}", "--implementation", "cp",
-                    *[part for platform in LINUX_PLATFORMS for part in ("--platform", platform)]]
+        command += [
+            "--only-binary=:all:",
+            "--python-version",
+            f"{python[0]}.{python[1]}",
+            "--implementation",
+            "cp",
+            *[part for platform in LINUX_PLATFORMS for part in ("--platform", platform)],
+        ]
     completed = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True)
     if completed.returncode != 0:
-        raise GradingFailure(f"pip download failed (exit code {completed.returncode}); a package with no wheel for "
-                             f"Python {python[0]}.{python[1]} needs a build on that Python:\n"
-                             f"{completed.stderr[-3000:]}")
+        raise GradingFailure(
+            f"pip download failed (exit code {completed.returncode}); a package with no wheel for "
+            f"Python {python[0]}.{python[1]} needs a build on that Python:\n"
+            f"{completed.stderr[-3000:]}"
+        )
 
 
-def build_autograder(*, exercises: list[str], out: Path, python: str | None = None, from_pypi: bool = False,
-                     wheel_dir: Path | None = None, data_secret: str | None = None, seed: int = 0,
-                     project: Project | None = None) -> Path:
+def build_autograder(
+    *,
+    exercises: list[str],
+    out: Path,
+    python: str | None = None,
+    from_pypi: bool = False,
+    wheel_dir: Path | None = None,
+    data_secret: str | None = None,
+    seed: int = 0,
+    project: Project | None = None,
+) -> Path:
     """Write the Gradescope autograder zip for ``exercises`` to ``out``; return its path."""
     project = project or Project.current()
     chosen = _exercises(exercises, project)
@@ -159,18 +187,34 @@ def build_autograder(*, exercises: list[str], out: Path, python: str | None = No
         root = Path(work)
         _copy_project(project, chosen, root / "project")
         requirements = root / "requirements.txt"
-        requirements.write_text("\n".join(dependency_pins(pyproject=HARNESS_PARENT / "pyproject.toml", extras=extras)) + "\n",
-                                encoding="utf-8")
+        requirements.write_text(
+            "\n".join(dependency_pins(pyproject=HARNESS_PARENT / "pyproject.toml", extras=extras)) + "\n",
+            encoding="utf-8",
+        )
         if not from_pypi:
             _download_wheels(requirements, root / "wheels", python=version, wheel_dir=wheel_dir)
         python_text = f"{version[0]}.{version[1]}"
-        (root / "setup.sh").write_text(SETUP_SH.format(python=python_text, venv=VENV, config=CONFIG_FILE),
-                                       encoding="utf-8")
+        (root / "setup.sh").write_text(
+            SETUP_SH.format(python=python_text, venv=VENV, config=CONFIG_FILE), encoding="utf-8"
+        )
         (root / "run_autograder").write_text(RUN_AUTOGRADER.format(venv=VENV, config=CONFIG_FILE), encoding="utf-8")
-        (root / CONFIG_FILE).write_text(json.dumps({
-            "format": CONFIG_FORMAT, "version": CONFIG_VERSION, "exercises": [exercise.slug for exercise in chosen],
-            "data_secret": secret, "seed": seed, "include_hidden": True, "python": python_text,
-            "built_at": datetime.now(UTC).isoformat(timespec="seconds")}, indent=2) + "\n", encoding="utf-8")
+        (root / CONFIG_FILE).write_text(
+            json.dumps(
+                {
+                    "format": CONFIG_FORMAT,
+                    "version": CONFIG_VERSION,
+                    "exercises": [exercise.slug for exercise in chosen],
+                    "data_secret": secret,
+                    "seed": seed,
+                    "include_hidden": True,
+                    "python": python_text,
+                    "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                },
+                indent=2,
+            )
+            + "\n",
+            encoding="utf-8",
+        )
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + ".partial")
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -46,8 +46,9 @@ class Mutant:
         for old, new in self.replacements:
             count = source.count(old)
             if count != 1:
-                raise MalformedMutant(f"mutant {self.name}: {old!r} occurs {count} times in the solution, "
-                                      "not exactly once")
+                raise MalformedMutant(
+                    f"mutant {self.name}: {old!r} occurs {count} times in the solution, not exactly once"
+                )
             source = source.replace(old, new)
         return source
 

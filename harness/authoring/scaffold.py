@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from harness.errors import BadInput
 from harness.authoring.skeleton import generate
+from harness.errors import BadInput
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
 
@@ -32,14 +32,14 @@ def standardize(x):
     # END SOLUTION
 '''
 
-EXERCISE_TOML = '''slug = "{slug}"
+EXERCISE_TOML = """slug = "{slug}"
 title = "{title}"
 module = "{slug}.py"
 seed_questions = []
 time_budget_seconds = 60
 call_deadline_seconds = 10
 memory_limit_mb = 1024
-'''
+"""
 
 CONFTEST = '''"""Shared fixtures of the {slug} grader: data drawn from the run's secret, expensive work done once."""
 
@@ -107,7 +107,7 @@ def test_matches_reference_on_fresh_data(submission, rng, measure):
     measure("max abs error", float(np.abs(result - reference).max()))
 '''
 
-MUTANT = '''description = "Statistics over rows instead of columns"
+MUTANT = """description = "Statistics over rows instead of columns"
 fails = ["test_public.py::test_columns_have_mean_zero", "test_public.py::test_columns_have_unit_deviation",
          "test_hidden.py::test_constant_column_gives_no_nan", "test_hidden.py::test_matches_reference_on_fresh_data"]
 
@@ -118,27 +118,33 @@ new = "deviation = x.std(axis=1, keepdims=True)"
 [[replace]]
 old = "(x - x.mean(axis=0))"
 new = "(x - x.mean(axis=1, keepdims=True))"
-'''
+"""
 
 VARIANTS = {  # correct solutions written differently: each must score full marks on every seed
     "mean_by_sum": (
         "The column means computed as sums divided by the row count",
-        "(x - x.mean(axis=0))", "(x - x.sum(axis=0) / len(x))"),
+        "(x - x.mean(axis=0))",
+        "(x - x.sum(axis=0) / len(x))",
+    ),
     "deviation_from_variance": (
         "The standard deviation as the square root of the variance",
-        "deviation = x.std(axis=0)", "deviation = np.sqrt(x.var(axis=0))"),
+        "deviation = x.std(axis=0)",
+        "deviation = np.sqrt(x.var(axis=0))",
+    ),
     "safe_division_by_masking": (
         "Constant columns handled by a mask instead of np.where",
-        "np.where(deviation > 0, deviation, 1.0)", "(deviation + (deviation == 0))"),
+        "np.where(deviation > 0, deviation, 1.0)",
+        "(deviation + (deviation == 0))",
+    ),
 }
-VARIANT = '''description = "{description}"
+VARIANT = """description = "{description}"
 
 [[replace]]
 old = "{old}"
 new = "{new}"
-'''
+"""
 
-README = '''# {title}
+README = """# {title}
 
 Seed questions: (list the numbers from shared/EXERCISES.md)
 
@@ -167,10 +173,11 @@ Every matrix is drawn at grading time from a secret of the run; budgets are CPU 
 | (hidden) | 1 | hidden | a fresh matrix |
 
 Total: 7 points (5 public, 2 hidden).
-'''
+"""
 
 NEXT_STEPS = """Created exercise {{slug}}. It already passes `grade selftest {{slug}}`; now make it real:
-  1. solutions/{{slug}}/{{slug}}.py     write the reference; mark candidate regions with # BEGIN SOLUTION / # END SOLUTION
+  1. solutions/{{slug}}/{{slug}}.py     write the reference; mark candidate regions with
+                                        # BEGIN SOLUTION / # END SOLUTION
   2. grade skeleton {{slug}}            regenerate exercises/{{slug}}/{{slug}}.py and .ipynb from it
   3. graders/{{slug}}/test_public.py  public checks, each with @pytest.mark.points(n) and a one-line docstring;
      graders/{{slug}}/test_hidden.py  hidden checks (at least 2); conftest.py for data (from `secret`) and training
@@ -199,9 +206,12 @@ def create_exercise(*, slug: str, project_root: Path, title: str | None = None) 
         project_root / "graders" / slug / "test_hidden.py": HIDDEN,
         project_root / "graders" / slug / "mutants" / "statistics_over_rows.toml": MUTANT,
         project_root / "exercises" / slug / "README.md": README,
-        **{project_root / "graders" / slug / "variants" / f"{name}.toml":
-           VARIANT.replace("{description}", description).replace("{old}", old).replace("{new}", new)
-           for name, (description, old, new) in VARIANTS.items()},
+        **{
+            project_root / "graders" / slug / "variants" / f"{name}.toml": VARIANT.replace("{description}", description)
+            .replace("{old}", old)
+            .replace("{new}", new)
+            for name, (description, old, new) in VARIANTS.items()
+        },
     }
     existing = [path for path in files if path.parent.exists() and path.parent.name == slug]
     if existing:

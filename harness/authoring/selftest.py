@@ -20,13 +20,19 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from harness.authoring.argument_mutants import argument_mutants
-from harness.authoring.mutants import MalformedMutant, Mutant, exercise_mutants, exercise_variants, materialize, \
-    solution_file
+from harness.authoring.mutants import (
+    MalformedMutant,
+    Mutant,
+    exercise_mutants,
+    exercise_variants,
+    materialize,
+    solution_file,
+)
 from harness.host.grading import grade_submission
 from harness.project import Exercise, get_exercise
 from harness.wire.results import Outcome, RunResult, Status
@@ -44,7 +50,7 @@ class SelftestRow:
     found: str
     ok: bool
     seconds: float = 0.0
-    kind: str = "solution"          # solution, variant, skeleton, mutant, argument mutant
+    kind: str = "solution"  # solution, variant, skeleton, mutant, argument mutant
     flaky: list[str] = field(default_factory=list)  # statistical checks failed on some seeds only
 
 
@@ -65,15 +71,23 @@ def _short(check_id: str) -> str:
     return check_id.split("::")[-1]
 
 
-def _grade(path: Path, exercise: Exercise, seed: int, settings: SelftestSettings,
-           stop_at_first_failure: bool = False) -> RunResult:
-    return grade_submission(path=path, exercise=exercise.slug, seed=seed, backend=settings.backend,
-                            include_hidden=True, data_secret=settings.data_secret,
-                            stop_at_first_failure=stop_at_first_failure)
+def _grade(
+    path: Path, exercise: Exercise, seed: int, settings: SelftestSettings, stop_at_first_failure: bool = False
+) -> RunResult:
+    return grade_submission(
+        path=path,
+        exercise=exercise.slug,
+        seed=seed,
+        backend=settings.backend,
+        include_hidden=True,
+        data_secret=settings.data_secret,
+        stop_at_first_failure=stop_at_first_failure,
+    )
 
 
-def _full_marks_on_every_seed(exercise: Exercise, path: Path, subject: str, kind: str, settings: SelftestSettings,
-                              progress: Progress) -> SelftestRow:
+def _full_marks_on_every_seed(
+    exercise: Exercise, path: Path, subject: str, kind: str, settings: SelftestSettings, progress: Progress
+) -> SelftestRow:
     failing_seeds: dict[str, list[int]] = defaultdict(list)
     errors = []
     seconds = []
@@ -87,10 +101,18 @@ def _full_marks_on_every_seed(exercise: Exercise, path: Path, subject: str, kind
         progress(f"{exercise.slug}: {subject}, seed {seed}: {result.score:g}/{result.max_score:g}")
     found = "full marks on every seed"
     if failing_seeds or errors:
-        found = "; ".join([f"{_short(check)} fails on seeds {values}" for check, values in sorted(failing_seeds.items())]
-                          + errors)
-    return SelftestRow(exercise.slug, f"{subject} ({len(settings.seeds)} seeds)", "full marks on every seed", found,
-                       not failing_seeds and not errors, sum(seconds) / max(len(seconds), 1), kind=kind)
+        found = "; ".join(
+            [f"{_short(check)} fails on seeds {values}" for check, values in sorted(failing_seeds.items())] + errors
+        )
+    return SelftestRow(
+        exercise.slug,
+        f"{subject} ({len(settings.seeds)} seeds)",
+        "full marks on every seed",
+        found,
+        not failing_seeds and not errors,
+        sum(seconds) / max(len(seconds), 1),
+        kind=kind,
+    )
 
 
 def check_solution(exercise: Exercise, settings: SelftestSettings, progress: Progress) -> list[SelftestRow]:
@@ -104,24 +126,36 @@ def check_solution(exercise: Exercise, settings: SelftestSettings, progress: Pro
             try:
                 path = materialize(exercise, variant, Path(folder) / exercise.slug)
             except MalformedMutant as error:
-                rows.append(SelftestRow(exercise.slug, f"variant {variant.name}", "applies", str(error), False,
-                                        kind="variant"))
+                rows.append(
+                    SelftestRow(exercise.slug, f"variant {variant.name}", "applies", str(error), False, kind="variant")
+                )
                 continue
-            rows.append(_full_marks_on_every_seed(exercise, path, f"variant {variant.name}", "variant", settings,
-                                                  progress))
+            rows.append(
+                _full_marks_on_every_seed(exercise, path, f"variant {variant.name}", "variant", settings, progress)
+            )
     return rows
 
 
 def check_skeleton(exercise: Exercise, settings: SelftestSettings) -> SelftestRow:
     result = _grade(exercise.skeleton_dir, exercise, settings.seeds[0], settings)
-    other = [_short(check.check_id) for check in result.checks
-             if check.outcome is not Outcome.NOT_IMPLEMENTED or "not implemented yet" not in check.output]
+    other = [
+        _short(check.check_id)
+        for check in result.checks
+        if check.outcome is not Outcome.NOT_IMPLEMENTED or "not implemented yet" not in check.output
+    ]
     ok = result.score == 0 and result.status is not Status.ERROR and not other
     found = f"{result.score:g}/{result.max_score:g}" + (f", error: {result.error}" if result.error else "")
     if other:
         found += f", not 'not implemented': {', '.join(other)}"
-    return SelftestRow(exercise.slug, "skeleton", "0 points, every check 'not implemented'", found, ok,
-                       result.durations.get("total_seconds", 0.0), kind="skeleton")
+    return SelftestRow(
+        exercise.slug,
+        "skeleton",
+        "0 points, every check 'not implemented'",
+        found,
+        ok,
+        result.durations.get("total_seconds", 0.0),
+        kind="skeleton",
+    )
 
 
 def _judge_mutant(exercise: Exercise, mutant: Mutant, results: dict[int, RunResult]) -> SelftestRow:
@@ -150,9 +184,16 @@ def _judge_mutant(exercise: Exercise, mutant: Mutant, results: dict[int, RunResu
     if flaky:
         found += f"; flaky statistical: {', '.join(flaky)}"
     seconds = sum(result.durations.get("total_seconds", 0.0) for result in results.values()) / len(results)
-    return SelftestRow(exercise.slug, f"mutant {mutant.name}",
-                       f"fails {', '.join(sorted(_short(c) for c in expected))} (−{owed:g} pts)", found,
-                       not problems, seconds, kind="mutant", flaky=flaky)
+    return SelftestRow(
+        exercise.slug,
+        f"mutant {mutant.name}",
+        f"fails {', '.join(sorted(_short(c) for c in expected))} (−{owed:g} pts)",
+        found,
+        not problems,
+        seconds,
+        kind="mutant",
+        flaky=flaky,
+    )
 
 
 def check_mutants(exercise: Exercise, settings: SelftestSettings, progress: Progress) -> list[SelftestRow]:
@@ -160,21 +201,31 @@ def check_mutants(exercise: Exercise, settings: SelftestSettings, progress: Prog
         mutants = exercise_mutants(exercise)
     except MalformedMutant as error:
         return [SelftestRow(exercise.slug, "mutants", "valid mutant files", str(error), False, kind="mutant")]
-    rows = [] if mutants else [SelftestRow(exercise.slug, "mutants", "at least one mutant", "none", False,
-                                           kind="mutant")]
+    rows = (
+        [] if mutants else [SelftestRow(exercise.slug, "mutants", "at least one mutant", "none", False, kind="mutant")]
+    )
     declared = {check.check_id for check in exercise.checks}
     for mutant in mutants:
         unknown = set(mutant.fails) - declared
         if unknown:
-            rows.append(SelftestRow(exercise.slug, f"mutant {mutant.name}", "fails known checks",
-                                    f"names unknown checks: {sorted(unknown)}", False, kind="mutant"))
+            rows.append(
+                SelftestRow(
+                    exercise.slug,
+                    f"mutant {mutant.name}",
+                    "fails known checks",
+                    f"names unknown checks: {sorted(unknown)}",
+                    False,
+                    kind="mutant",
+                )
+            )
             continue
         with tempfile.TemporaryDirectory(prefix=f"mutant-{mutant.name}-") as folder:
             try:
                 path = materialize(exercise, mutant, Path(folder) / exercise.slug)
             except MalformedMutant as error:
-                rows.append(SelftestRow(exercise.slug, f"mutant {mutant.name}", "applies", str(error), False,
-                                        kind="mutant"))
+                rows.append(
+                    SelftestRow(exercise.slug, f"mutant {mutant.name}", "applies", str(error), False, kind="mutant")
+                )
                 continue
             results = {seed: _grade(path, exercise, seed, settings) for seed in settings.mutant_seeds}
         rows.append(_judge_mutant(exercise, mutant, results))
@@ -188,38 +239,77 @@ def check_argument_mutants(exercise: Exercise, settings: SelftestSettings, progr
     mutants = argument_mutants(source)
     known = {mutant.key for mutant in mutants}
     for key in sorted(set(exercise.unobservable_arguments) - known):
-        rows.append(SelftestRow(exercise.slug, f"unobservable {key}", "names a parameter of the solution",
-                                "no such parameter", False, kind="argument mutant"))
+        rows.append(
+            SelftestRow(
+                exercise.slug,
+                f"unobservable {key}",
+                "names a parameter of the solution",
+                "no such parameter",
+                False,
+                kind="argument mutant",
+            )
+        )
     for mutant in mutants:
         reason = exercise.unobservable_arguments.get(mutant.key)
         if reason is not None:
-            rows.append(SelftestRow(exercise.slug, mutant.name, "loses points, or is declared unobservable",
-                                    f"declared unobservable: {reason}", True, kind="argument mutant"))
+            rows.append(
+                SelftestRow(
+                    exercise.slug,
+                    mutant.name,
+                    "loses points, or is declared unobservable",
+                    f"declared unobservable: {reason}",
+                    True,
+                    kind="argument mutant",
+                )
+            )
             continue
         with tempfile.TemporaryDirectory(prefix="argument-mutant-") as folder:
             path = materialize(exercise, mutant, Path(folder) / exercise.slug)
             result = _grade(path, exercise, settings.mutant_seeds[0], settings, stop_at_first_failure=True)
-        failed = sorted(_short(check.check_id) for check in result.checks
-                        if check.score < check.max_score and check.outcome is not Outcome.NOT_RUN)
+        failed = sorted(
+            _short(check.check_id)
+            for check in result.checks
+            if check.score < check.max_score and check.outcome is not Outcome.NOT_RUN
+        )
         ok = bool(failed) and result.status is not Status.ERROR
         found = f"fails {', '.join(failed)}" if failed else "full marks: no check notices"
         if result.error:
             found += f", error: {result.error}"
-        rows.append(SelftestRow(exercise.slug, mutant.name, "loses points", found, ok,
-                                result.durations.get("total_seconds", 0.0), kind="argument mutant"))
+        rows.append(
+            SelftestRow(
+                exercise.slug,
+                mutant.name,
+                "loses points",
+                found,
+                ok,
+                result.durations.get("total_seconds", 0.0),
+                kind="argument mutant",
+            )
+        )
         progress(f"{exercise.slug}: {mutant.name}: {'ok' if ok else 'VIOLATION'}")
     return rows
 
 
-def selftest(*, slugs: list[str], seeds: list[int], backend: str = "local", mutant_seeds: int = 1,
-             include_argument_mutants: bool = True, data_secret: str = SELFTEST_SECRET,
-             progress: Progress = lambda message: None) -> list[SelftestRow]:
+def selftest(
+    *,
+    slugs: list[str],
+    seeds: list[int],
+    backend: str = "local",
+    mutant_seeds: int = 1,
+    include_argument_mutants: bool = True,
+    data_secret: str = SELFTEST_SECRET,
+    progress: Progress = lambda message: None,
+) -> list[SelftestRow]:
     """Run every proof for each exercise and return one row per subject."""
     if not seeds:
         raise ValueError("selftest needs at least one seed")
-    settings = SelftestSettings(seeds=tuple(seeds), mutant_seeds=tuple(seeds[:max(1, mutant_seeds)]),
-                                backend=backend, data_secret=data_secret,
-                                argument_mutants=include_argument_mutants)
+    settings = SelftestSettings(
+        seeds=tuple(seeds),
+        mutant_seeds=tuple(seeds[: max(1, mutant_seeds)]),
+        backend=backend,
+        data_secret=data_secret,
+        argument_mutants=include_argument_mutants,
+    )
     rows: list[SelftestRow] = []
     for slug in slugs:
         exercise = get_exercise(slug)
@@ -236,12 +326,14 @@ def summary_table(rows: list[SelftestRow]) -> list[tuple[str, int, int, int, int
     table = []
     for exercise in dict.fromkeys(row.exercise for row in rows):
         mine = [row for row in rows if row.exercise == exercise]
-        table.append((
-            exercise,
-            sum(row.kind == "mutant" for row in mine),
-            sum(row.kind == "argument mutant" and "declared unobservable" not in row.found for row in mine),
-            sum(row.kind == "variant" for row in mine),
-            sum(not row.ok for row in mine),
-            "; ".join(f"{row.subject}: {', '.join(row.flaky)}" for row in mine if row.flaky) or "none",
-        ))
+        table.append(
+            (
+                exercise,
+                sum(row.kind == "mutant" for row in mine),
+                sum(row.kind == "argument mutant" and "declared unobservable" not in row.found for row in mine),
+                sum(row.kind == "variant" for row in mine),
+                sum(not row.ok for row in mine),
+                "; ".join(f"{row.subject}: {', '.join(row.flaky)}" for row in mine if row.flaky) or "none",
+            )
+        )
     return table

@@ -12,7 +12,7 @@ The skeleton keeps everything outside the regions (signatures, docstrings,
 imports) and replaces each region with a TODO and ``raise NotImplementedError``;
 the notebook version is made from the skeleton.
 
-    python -m harness.authoring.skeleton [SLUG ...]   # regenerate exercises/<slug>/ (.py and .ipynb) from solutions/<slug>/
+    grade skeleton [SLUG ...]   # regenerate exercises/<slug>/ (.py and .ipynb) from solutions/<slug>/
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from pathlib import Path
 
 import nbformat
 
-from harness.errors import BadInput
 from harness.authoring.notebooks import make_notebook
+from harness.errors import BadInput
 from harness.host.pristine import record_pristine
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::[ \t]*(?P<hint>.*?))?[ \t]*$")
@@ -105,8 +105,9 @@ def generate(project_root: Path, slugs: list[str] | None = None) -> list[Path]:
         skeleton = make_skeleton(source)
         target.write_text(skeleton, encoding="utf-8")
         notebook = target.with_suffix(".ipynb")
-        notebook.write_text(render_notebook(skeleton, title=exercise_title(project_root, slug), module=solution.name),
-                            encoding="utf-8")
+        notebook.write_text(
+            render_notebook(skeleton, title=exercise_title(project_root, slug), module=solution.name), encoding="utf-8"
+        )
         record_pristine(project_root / "exercises", slug=slug, module=target, notebook=notebook)
         written += [target, notebook]
     return written

@@ -36,9 +36,9 @@ FULL_SCAN_SECONDS = 1.0
 class GroupSample:
     """One reading of a process group."""
 
-    taken_at: float          # time.monotonic()
-    cpu_seconds: float       # user + system of live members, plus what they reaped
-    rss_mb: float            # resident set size of live members
+    taken_at: float  # time.monotonic()
+    cpu_seconds: float  # user + system of live members, plus what they reaped
+    rss_mb: float  # resident set size of live members
     run_delay_seconds: float  # time the group leader spent runnable but waiting for a CPU
     members: int
 
@@ -105,8 +105,13 @@ class GroupAccountant:
             rss += stat[2]
         self.members = alive | {self.group}
         counted = self.processes.cpu_seconds()
-        return GroupSample(taken_at=time.monotonic(), cpu_seconds=counted if counted is not None else cpu,
-                           rss_mb=rss, run_delay_seconds=_run_delay_seconds(self.group), members=len(alive))
+        return GroupSample(
+            taken_at=time.monotonic(),
+            cpu_seconds=counted if counted is not None else cpu,
+            rss_mb=rss,
+            run_delay_seconds=_run_delay_seconds(self.group),
+            members=len(alive),
+        )
 
     def proportional_mb(self) -> float:
         """The set's memory by PSS (shared pages divided among sharers).
@@ -154,8 +159,13 @@ class PortableAccountant:
 
     def sample(self) -> GroupSample:
         if self._psutil is None:
-            return GroupSample(taken_at=time.monotonic(), cpu_seconds=time.monotonic() - self._started, rss_mb=0.0,
-                               run_delay_seconds=0.0, members=1)
+            return GroupSample(
+                taken_at=time.monotonic(),
+                cpu_seconds=time.monotonic() - self._started,
+                rss_mb=0.0,
+                run_delay_seconds=0.0,
+                members=1,
+            )
         cpu = rss = 0.0
         found = self._processes()
         for process in found:
@@ -166,8 +176,9 @@ class PortableAccountant:
             except self._psutil.Error:
                 continue
         self.members = {process.pid for process in found} | {self.group}
-        return GroupSample(taken_at=time.monotonic(), cpu_seconds=cpu, rss_mb=rss, run_delay_seconds=0.0,
-                           members=len(found))
+        return GroupSample(
+            taken_at=time.monotonic(), cpu_seconds=cpu, rss_mb=rss, run_delay_seconds=0.0, members=len(found)
+        )
 
     def proportional_mb(self) -> float:
         return self.sample().rss_mb

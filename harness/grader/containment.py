@@ -24,6 +24,7 @@ import signal
 import time
 import uuid
 from pathlib import Path
+from typing import ClassVar
 
 PR_SET_CHILD_SUBREAPER = 36
 CGROUP_MOUNTS = (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified"))
@@ -114,7 +115,7 @@ class DescendantSet(ProcessSet):
     touch another.
     """
 
-    _live_leaders: set[int] = set()
+    _live_leaders: ClassVar[set[int]] = set()
 
     def __init__(self, leader: int, *, reaper: int | None = None):
         super().__init__(leader)
@@ -231,8 +232,9 @@ def _reap_orphans(reaper: int, *, keep: set[int]) -> None:
                 pass
 
 
-def make_worker_cgroup(run_cgroup: str | None, *, pids_max: int | None = None,
-                       memory_max_bytes: int | None = None) -> Path | None:
+def make_worker_cgroup(
+    run_cgroup: str | None, *, pids_max: int | None = None, memory_max_bytes: int | None = None
+) -> Path | None:
     """Create a cgroup for one worker below ``run_cgroup`` (made by the host), or return None if we cannot."""
     if not run_cgroup:
         return None

@@ -13,7 +13,8 @@ that is itself not finite is a :class:`~harness.grader.failures.GradingProblem`
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -45,14 +46,16 @@ def reference_values(reference: Any, *, what: str) -> np.ndarray:
 def expect_array(value: Any, *, what: str, hint: str | None = None, dtype_kind: str = "biuf") -> np.ndarray:
     """Return ``value`` as a NumPy array, or fail when it is not numeric data."""
     if isinstance(value, Handle):
-        raise CheckFailed(f"{what} should be a NumPy array (or tensor), but it is an object of type "
-                          f"{value.type_name}.{_hint(hint)}")
+        raise CheckFailed(
+            f"{what} should be a NumPy array (or tensor), but it is an object of type {value.type_name}.{_hint(hint)}"
+        )
     if isinstance(value, (list, tuple)):
         try:
             value = np.asarray(value)
         except (ValueError, TypeError):
-            raise CheckFailed(f"{what} should be an array; it is a ragged or mixed {type(value).__name__}."
-                              f"{_hint(hint)}") from None
+            raise CheckFailed(
+                f"{what} should be an array; it is a ragged or mixed {type(value).__name__}.{_hint(hint)}"
+            ) from None
     if not isinstance(value, np.ndarray):
         raise CheckFailed(f"{what} should be a NumPy array, but it is {type(value).__name__}.{_hint(hint)}")
     if value.dtype.kind not in dtype_kind:
@@ -68,10 +71,13 @@ def expect_shape(value: Any, expected: Sequence[int | None], *, what: str, hint:
     """Fail unless ``value`` is an array of shape ``expected`` (``None`` matches any size)."""
     array = expect_array(value, what=what, hint=hint)
     matches = len(array.shape) == len(expected) and all(
-        want is None or want == got for want, got in zip(expected, array.shape))
+        want is None or want == got for want, got in zip(expected, array.shape)
+    )
     if not matches:
-        raise CheckFailed(f"{what} should have shape {_shape_text(expected)}, but it has shape "
-                          f"{_shape_text(array.shape)}.{_hint(hint)}")
+        raise CheckFailed(
+            f"{what} should have shape {_shape_text(expected)}, but it has shape "
+            f"{_shape_text(array.shape)}.{_hint(hint)}"
+        )
     return array
 
 
@@ -80,13 +86,16 @@ def expect_finite(value: Any, *, what: str, hint: str | None = None) -> np.ndarr
     array = expect_array(value, what=what, hint=hint)
     bad = ~np.isfinite(array)
     if bad.any():
-        raise CheckFailed(f"{what} holds {int(bad.sum())} NaN or infinite value(s), first at index "
-                          f"{tuple(int(i) for i in np.argwhere(bad)[0])}.{_hint(hint)}")
+        raise CheckFailed(
+            f"{what} holds {int(bad.sum())} NaN or infinite value(s), first at index "
+            f"{tuple(int(i) for i in np.argwhere(bad)[0])}.{_hint(hint)}"
+        )
     return array
 
 
-def expect_close(actual: Any, reference: Any, *, what: str, rtol: float = 1e-5, atol: float = 1e-6,
-                 hint: str | None = None) -> np.ndarray:
+def expect_close(
+    actual: Any, reference: Any, *, what: str, rtol: float = 1e-5, atol: float = 1e-6, hint: str | None = None
+) -> np.ndarray:
     """Fail unless ``actual`` matches ``reference`` elementwise, naming the worst element."""
     reference = reference_values(reference, what=what)
     array = expect_shape(actual, reference.shape, what=what, hint=hint)
@@ -104,13 +113,15 @@ def expect_close(actual: Any, reference: Any, *, what: str, rtol: float = 1e-5, 
     return array
 
 
-def expect_probabilities(value: Any, *, what: str, axis: int = -1, atol: float = 1e-3,
-                         hint: str | None = None) -> np.ndarray:
+def expect_probabilities(
+    value: Any, *, what: str, axis: int = -1, atol: float = 1e-3, hint: str | None = None
+) -> np.ndarray:
     """Fail unless every slice along ``axis`` is a probability distribution."""
     array = expect_finite(value, what=what, hint=hint)
     if array.min() < -atol or array.max() > 1 + atol:
-        raise CheckFailed(f"{what} should lie in [0, 1], but ranges from {array.min():.4g} to {array.max():.4g}."
-                          f"{_hint(hint)}")
+        raise CheckFailed(
+            f"{what} should lie in [0, 1], but ranges from {array.min():.4g} to {array.max():.4g}.{_hint(hint)}"
+        )
     sums = array.sum(axis=axis)
     if not np.allclose(sums, 1.0, atol=atol):
         worst = float(sums.flat[int(np.argmax(np.abs(sums - 1)))])
@@ -120,7 +131,7 @@ def expect_probabilities(value: Any, *, what: str, axis: int = -1, atol: float =
 
 def expect_scalar(value: Any, *, what: str, hint: str | None = None) -> float:
     """Return ``value`` as a finite float: a number, or an array or tensor of one element."""
-    if isinstance(value, bool) or isinstance(value, Handle):
+    if isinstance(value, (bool, Handle)):
         found = value.type_name if isinstance(value, Handle) else "bool"
         raise CheckFailed(f"{what} should be a number (a float or a 0-d tensor), but it is {found}.{_hint(hint)}")
     if isinstance(value, (int, float)):
@@ -135,14 +146,17 @@ def expect_scalar(value: Any, *, what: str, hint: str | None = None) -> float:
     return number
 
 
-def expect_scalar_close(value: Any, expected: float, *, what: str, rtol: float = 1e-5, atol: float = 1e-6,
-                        hint: str | None = None) -> float:
+def expect_scalar_close(
+    value: Any, expected: float, *, what: str, rtol: float = 1e-5, atol: float = 1e-6, hint: str | None = None
+) -> float:
     """Return ``value`` as a float, or fail unless it is within ``atol + rtol * |expected|`` of ``expected``."""
     number = expect_scalar(value, what=what, hint=hint)
     wanted = float(reference_values(expected, what=what))
     if not abs(number - wanted) <= atol + rtol * abs(wanted):
-        raise CheckFailed(f"{what} should be {wanted:.6g}, but it is {number:.6g} (difference "
-                          f"{abs(number - wanted):.3g}).{_hint(hint)}")
+        raise CheckFailed(
+            f"{what} should be {wanted:.6g}, but it is {number:.6g} (difference "
+            f"{abs(number - wanted):.3g}).{_hint(hint)}"
+        )
     return number
 
 
@@ -165,8 +179,9 @@ def relative_error(actual: Any, reference: Any) -> float:
 
 def safe_min(values: Any, *, what: str) -> float:
     """The smallest of ``values``, failing when there are none or any is NaN or infinite (``min`` hides NaN)."""
-    array = expect_finite(np.asarray(values, dtype=np.float64) if not isinstance(values, np.ndarray) else values,
-                          what=what)
+    array = expect_finite(
+        np.asarray(values, dtype=np.float64) if not isinstance(values, np.ndarray) else values, what=what
+    )
     if array.size == 0:
         raise CheckFailed(f"{what} is empty.")
     return float(array.min())
@@ -174,19 +189,23 @@ def safe_min(values: Any, *, what: str) -> float:
 
 def safe_max(values: Any, *, what: str) -> float:
     """The largest of ``values``, failing when there are none or any is NaN or infinite (``max`` hides NaN)."""
-    array = expect_finite(np.asarray(values, dtype=np.float64) if not isinstance(values, np.ndarray) else values,
-                          what=what)
+    array = expect_finite(
+        np.asarray(values, dtype=np.float64) if not isinstance(values, np.ndarray) else values, what=what
+    )
     if array.size == 0:
         raise CheckFailed(f"{what} is empty.")
     return float(array.max())
 
 
-def expect_loss_decreases(losses: Any, *, what: str = "the training loss", min_relative_drop: float = 0.1,
-                          hint: str | None = None) -> list[float]:
+def expect_loss_decreases(
+    losses: Any, *, what: str = "the training loss", min_relative_drop: float = 0.1, hint: str | None = None
+) -> list[float]:
     """Fail unless ``losses`` is a finite sequence whose last value is well below its first."""
     if isinstance(losses, Handle) or not isinstance(losses, (list, tuple, np.ndarray)):
-        raise CheckFailed(f"{what} should be a list of numbers, one per epoch, but it is "
-                          f"{getattr(losses, 'type_name', type(losses).__name__)}.{_hint(hint)}")
+        raise CheckFailed(
+            f"{what} should be a list of numbers, one per epoch, but it is "
+            f"{getattr(losses, 'type_name', type(losses).__name__)}.{_hint(hint)}"
+        )
     try:
         values = [float(value) for value in losses]
     except (TypeError, ValueError):
@@ -204,25 +223,25 @@ def expect_loss_decreases(losses: Any, *, what: str = "the training loss", min_r
     return values
 
 
-def expect_at_least(value: float, threshold: float, *, metric: str, baseline: str | None = None,
-                    hint: str | None = None) -> float:
+def expect_at_least(
+    value: float, threshold: float, *, metric: str, baseline: str | None = None, hint: str | None = None
+) -> float:
     """Fail unless ``metric`` reaches ``threshold``; name the baseline it must beat, if any."""
     value = float(value)
     if not (math.isfinite(value) and value >= threshold):
         against = f" ({baseline})" if baseline else ""
-        raise CheckFailed(f"{metric} should be at least {threshold:.4g}{against}, but it is {value:.4g}."
-                          f"{_hint(hint)}")
+        raise CheckFailed(f"{metric} should be at least {threshold:.4g}{against}, but it is {value:.4g}.{_hint(hint)}")
     return value
 
 
-def expect_at_most(value: float, threshold: float, *, metric: str, baseline: str | None = None,
-                   hint: str | None = None) -> float:
+def expect_at_most(
+    value: float, threshold: float, *, metric: str, baseline: str | None = None, hint: str | None = None
+) -> float:
     """Fail unless ``metric`` stays at or below ``threshold``."""
     value = float(value)
     if not (math.isfinite(value) and value <= threshold):
         against = f" ({baseline})" if baseline else ""
-        raise CheckFailed(f"{metric} should be at most {threshold:.4g}{against}, but it is {value:.4g}."
-                          f"{_hint(hint)}")
+        raise CheckFailed(f"{metric} should be at most {threshold:.4g}{against}, but it is {value:.4g}.{_hint(hint)}")
     return value
 
 
@@ -244,7 +263,9 @@ def expect_raises_in_submission(call, *, accepted: tuple[str, ...], what: str, h
     except RaisedInSubmission as raised:
         if raised.type_name in accepted:
             return raised.error_message
-        raise CheckFailed(f"{what} should raise {' or '.join(accepted)}, but it raised {raised.type_name}: "
-                          f"{raised.error_message}.{_hint(hint)}") from None
+        raise CheckFailed(
+            f"{what} should raise {' or '.join(accepted)}, but it raised {raised.type_name}: "
+            f"{raised.error_message}.{_hint(hint)}"
+        ) from None
     shown = value.type_name if isinstance(value, Handle) else repr(value)[:100]
     raise CheckFailed(f"{what} should raise {' or '.join(accepted)}, but it returned {shown}.{_hint(hint)}")

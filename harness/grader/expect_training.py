@@ -8,7 +8,8 @@ found and where to look, and each fails closed on NaN, infinity and zero over ze
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -37,8 +38,9 @@ def expect_numbers(values: Any, *, what: str, length: int | None = None, hint: s
     return numbers
 
 
-def expect_sorted(values: Sequence[float], *, what: str, descending: bool = True, tolerance: float = 0.0,
-                  hint: str | None = None) -> None:
+def expect_sorted(
+    values: Sequence[float], *, what: str, descending: bool = True, tolerance: float = 0.0, hint: str | None = None
+) -> None:
     """Fail unless ``values`` (finite numbers) are in descending (or ascending) order."""
     array = expect_finite(np.asarray(values, dtype=np.float64), what=what, hint=hint)
     steps = np.diff(array)
@@ -46,12 +48,15 @@ def expect_sorted(values: Sequence[float], *, what: str, descending: bool = True
     if wrong.any():
         index = int(np.argmax(wrong))
         order = "descending" if descending else "ascending"
-        raise CheckFailed(f"{what} should be in {order} order, but item {index + 1} ({array[index + 1]:.6g}) comes "
-                          f"after {array[index]:.6g}.{_hint(hint)}")
+        raise CheckFailed(
+            f"{what} should be in {order} order, but item {index + 1} ({array[index + 1]:.6g}) comes "
+            f"after {array[index]:.6g}.{_hint(hint)}"
+        )
 
 
-def expect_subset(found: Iterable[Any], allowed: Iterable[Any], *, what: str, noun: str = "item",
-                  hint: str | None = None) -> None:
+def expect_subset(
+    found: Iterable[Any], allowed: Iterable[Any], *, what: str, noun: str = "item", hint: str | None = None
+) -> None:
     """Fail if ``found`` holds anything outside ``allowed``, naming the first few strangers."""
     allowed_set = set(allowed)
     strangers = [item for item in found if item not in allowed_set]
@@ -64,8 +69,10 @@ def expect_in_range(values: Any, low: float, high: float, *, what: str, hint: st
     """Fail unless every value is finite and in [``low``, ``high``]."""
     array = expect_finite(values, what=what, hint=hint)
     if array.size and (array.min() < low or array.max() > high):
-        raise CheckFailed(f"{what} should lie in [{low:g}, {high:g}], but ranges from {array.min():.6g} to "
-                          f"{array.max():.6g}.{_hint(hint)}")
+        raise CheckFailed(
+            f"{what} should lie in [{low:g}, {high:g}], but ranges from {array.min():.6g} to "
+            f"{array.max():.6g}.{_hint(hint)}"
+        )
     return array
 
 
@@ -90,8 +97,14 @@ def largest_change(before: Sequence[np.ndarray], after: Sequence[np.ndarray]) ->
     return change
 
 
-def expect_changed(before: Sequence[np.ndarray], after: Sequence[np.ndarray], *, what: str, at_least: float = 1e-7,
-                   hint: str | None = None) -> float:
+def expect_changed(
+    before: Sequence[np.ndarray],
+    after: Sequence[np.ndarray],
+    *,
+    what: str,
+    at_least: float = 1e-7,
+    hint: str | None = None,
+) -> float:
     """Fail unless some weight moved by at least ``at_least`` (and none became NaN)."""
     change = largest_change(before, after)
     if change == math.inf and len(before) == len(after):
@@ -101,8 +114,14 @@ def expect_changed(before: Sequence[np.ndarray], after: Sequence[np.ndarray], *,
     return change
 
 
-def expect_unchanged(before: Sequence[np.ndarray], after: Sequence[np.ndarray], *, what: str, at_most: float = 0.0,
-                     hint: str | None = None) -> float:
+def expect_unchanged(
+    before: Sequence[np.ndarray],
+    after: Sequence[np.ndarray],
+    *,
+    what: str,
+    at_most: float = 0.0,
+    hint: str | None = None,
+) -> float:
     """Fail if any weight moved by more than ``at_most``."""
     change = largest_change(before, after)
     if not change <= at_most:
@@ -116,21 +135,25 @@ def expect_runs_differ(first: Any, second: Any, *, what: str, hint: str | None =
         raise CheckFailed(f"{what}.{_hint(hint)}")
 
 
-def expect_ratio_at_most(value: float, baseline: float, max_ratio: float, *, metric: str, baseline_name: str,
-                         hint: str | None = None) -> float:
+def expect_ratio_at_most(
+    value: float, baseline: float, max_ratio: float, *, metric: str, baseline_name: str, hint: str | None = None
+) -> float:
     """Fail unless ``value / baseline`` is at most ``max_ratio``; 0/0, NaN and a non-positive baseline fail."""
     value, baseline = float(value), float(reference_values(baseline, what=baseline_name))
     if baseline <= 0.0:
         raise CheckFailed(f"{metric} cannot be compared with {baseline_name}, which is {baseline:.4g}.{_hint(hint)}")
     ratio = value / baseline if math.isfinite(value) else math.inf
     if not ratio <= max_ratio:
-        raise CheckFailed(f"{metric} is {value:.4g}, {ratio:.3g} times {baseline_name} ({baseline:.4g}); it should "
-                          f"be at most {max_ratio:g} times.{_hint(hint)}")
+        raise CheckFailed(
+            f"{metric} is {value:.4g}, {ratio:.3g} times {baseline_name} ({baseline:.4g}); it should "
+            f"be at most {max_ratio:g} times.{_hint(hint)}"
+        )
     return ratio
 
 
-def model_outputs(model: Any, inputs: Any, *, what: str, shape: Sequence[int | None], hint: str | None = None
-                  ) -> np.ndarray:
+def model_outputs(
+    model: Any, inputs: Any, *, what: str, shape: Sequence[int | None], hint: str | None = None
+) -> np.ndarray:
     """``model.predict_on_batch(inputs)`` as a finite float64 array of ``shape``, or fail."""
     array = expect_shape(model.predict_on_batch(inputs), shape, what=what, hint=hint)
     return expect_finite(array, what=what, hint=hint).astype(np.float64)

@@ -33,9 +33,18 @@ from harness.grader.proxy import Handle
 
 MAX_ARCHITECTURE_CHARS = 4_000_000
 MAX_PARAMETERS = 50_000_000
-FORBIDDEN_CLASSES = frozenset({
-    "Lambda", "TFSMLayer", "TorchModuleWrapper", "JaxLayer", "FlaxLayer", "Layer", "__lambda__", "function",
-})
+FORBIDDEN_CLASSES = frozenset(
+    {
+        "Lambda",
+        "TFSMLayer",
+        "TorchModuleWrapper",
+        "JaxLayer",
+        "FlaxLayer",
+        "Layer",
+        "__lambda__",
+        "function",
+    }
+)
 OUTPUT_RTOL = 1e-4
 OUTPUT_ATOL = 1e-5
 LOSS_RTOL = 1e-3
@@ -58,13 +67,21 @@ def _check_config(node: Any, *, where: str = "the model", depth: int = 0) -> Non
             if class_name in FORBIDDEN_CLASSES:
                 raise UnverifiableModel(
                     f"{where} uses a {class_name} layer, whose code the grader cannot verify. Build the model from "
-                    "Keras's built-in layers only (Dense, Conv2D, pooling, activations, ...).")
-            if module is not None and not (isinstance(module, str) and (module == "keras" or module.startswith("keras."))):
+                    "Keras's built-in layers only (Dense, Conv2D, pooling, activations, ...)."
+                )
+            if module is not None and not (
+                isinstance(module, str) and (module == "keras" or module.startswith("keras."))
+            ):
                 raise UnverifiableModel(
                     f"{where} uses {class_name} from {module!r}, which is not one of Keras's built-in classes. "
-                    "Build the model from Keras's built-in layers only, with the Sequential or functional API.")
-            if registered not in (None, class_name) and not (isinstance(registered, str) and registered.startswith("keras")):
-                raise UnverifiableModel(f"{where} uses the custom class {registered!r}; use Keras's built-in layers only.")
+                    "Build the model from Keras's built-in layers only, with the Sequential or functional API."
+                )
+            if registered not in (None, class_name) and not (
+                isinstance(registered, str) and registered.startswith("keras")
+            ):
+                raise UnverifiableModel(
+                    f"{where} uses the custom class {registered!r}; use Keras's built-in layers only."
+                )
         for value in node.values():
             _check_config(value, where=where, depth=depth + 1)
     elif isinstance(node, list):
@@ -102,7 +119,7 @@ class VerifiedModel:
 
     def __init__(self, model: Any, compile_config: dict | None):
         self.model = model
-        self.compile_config = compile_config   # a claim until verify_compiled_loss confirms its loss
+        self.compile_config = compile_config  # a claim until verify_compiled_loss confirms its loss
 
     def layers(self) -> list[LayerView]:
         """Every layer, nested models included, in order."""
@@ -112,9 +129,16 @@ class VerifiedModel:
             for layer in getattr(model, "layers", []):
                 config = layer.get_config()
                 activation = config.get("activation")
-                found.append(LayerView(type(layer).__name__, layer.name,
-                                       activation if isinstance(activation, str) else None,
-                                       bool(layer.trainable), int(layer.count_params()), config))
+                found.append(
+                    LayerView(
+                        type(layer).__name__,
+                        layer.name,
+                        activation if isinstance(activation, str) else None,
+                        bool(layer.trainable),
+                        int(layer.count_params()),
+                        config,
+                    )
+                )
                 if getattr(layer, "layers", None):
                     walk(layer)
 
@@ -137,8 +161,10 @@ class VerifiedModel:
     def predict(self, inputs: Any) -> list[np.ndarray]:
         """The trusted copy's outputs on ``inputs``, one float64 array per model output."""
         outputs = self.model.predict_on_batch(inputs)
-        return [np.asarray(output, dtype=np.float64) for output in (outputs if isinstance(outputs, (list, tuple))
-                                                                     else [outputs])]
+        return [
+            np.asarray(output, dtype=np.float64)
+            for output in (outputs if isinstance(outputs, (list, tuple)) else [outputs])
+        ]
 
     def output_activation(self) -> str | None:
         """The activation of the layer that produces the (first) output, looking through Activation layers."""
@@ -164,14 +190,16 @@ def _probe_from_shapes(model: Any, rng: np.random.Generator, *, what: str) -> An
     for tensor in model.inputs:
         shape = tuple(tensor.shape)[1:]
         if any(size is None for size in shape):
-            raise UnverifiableModel(f"{what} takes inputs of shape {shape} with unknown sizes; the check must "
-                                    "give probe inputs itself")
+            raise UnverifiableModel(
+                f"{what} takes inputs of shape {shape} with unknown sizes; the check must give probe inputs itself"
+            )
         probes.append(rng.standard_normal((PROBE_BATCH, *shape)).astype(np.float32))
     return probes[0] if len(probes) == 1 else probes
 
 
-def verify_keras_model(submission: Any, handle: Any, *, what: str, probe_inputs: Any = None,
-                       rng: np.random.Generator | None = None) -> VerifiedModel:
+def verify_keras_model(
+    submission: Any, handle: Any, *, what: str, probe_inputs: Any = None, rng: np.random.Generator | None = None
+) -> VerifiedModel:
     """Rebuild the model behind ``handle`` here and prove it computes what the candidate's does on fresh inputs.
 
     The inputs are ``probe_inputs``, or standard normal inputs of the model's declared shapes drawn from
@@ -184,12 +212,15 @@ def verify_keras_model(submission: Any, handle: Any, *, what: str, probe_inputs:
         raise CheckFailed(f"{what} should be a Keras model, but it is {type(handle).__name__}.")
     claim = submission.export("keras_model", handle)
     if not isinstance(claim, dict) or not isinstance(claim.get("architecture"), str):
-        raise UnverifiableModel(f"{what} could not describe its architecture; return a keras.Model built with the "
-                                "Sequential or functional API.")
+        raise UnverifiableModel(
+            f"{what} could not describe its architecture; return a keras.Model built with the "
+            "Sequential or functional API."
+        )
     architecture = claim["architecture"]
     if len(architecture) > MAX_ARCHITECTURE_CHARS:
-        raise UnverifiableModel(f"{what} has an architecture description of {len(architecture):,} characters, "
-                                "too large to verify.")
+        raise UnverifiableModel(
+            f"{what} has an architecture description of {len(architecture):,} characters, too large to verify."
+        )
     try:
         parsed = json.loads(architecture)
     except ValueError:
@@ -212,23 +243,32 @@ def verify_keras_model(submission: Any, handle: Any, *, what: str, probe_inputs:
     except UnverifiableModel:
         raise
     except Exception as error:  # any deserialisation failure means the claim cannot be verified
-        raise UnverifiableModel(f"{what} cannot be rebuilt from its architecture ({type(error).__name__}: "
-                                f"{str(error)[:200]}). Use Keras's built-in layers with the Sequential or "
-                                "functional API.") from None
+        raise UnverifiableModel(
+            f"{what} cannot be rebuilt from its architecture ({type(error).__name__}: "
+            f"{str(error)[:200]}). Use Keras's built-in layers with the Sequential or "
+            "functional API."
+        ) from None
     try:
-        rebuilt.set_weights([weight.astype(np.asarray(target).dtype) for weight, target
-                             in zip(weights, rebuilt.get_weights(), strict=True)])
+        rebuilt.set_weights(
+            [
+                weight.astype(np.asarray(target).dtype)
+                for weight, target in zip(weights, rebuilt.get_weights(), strict=True)
+            ]
+        )
     except ValueError as error:
         raise UnverifiableModel(f"{what}'s weights do not fit its architecture ({str(error)[:200]}).") from None
     verified = VerifiedModel(rebuilt, compile_config if isinstance(compile_config, dict) else None)
     if probe_inputs is None:
+        if rng is None:
+            raise ValueError("verify_keras_model needs rng= (secret inputs) or probe_inputs=")
         probe_inputs = _probe_from_shapes(rebuilt, rng, what=what)
     expected = verified.predict(probe_inputs)
     observed = _as_float_arrays(handle.predict_on_batch(probe_inputs), what=f"{what}.predict_on_batch(x)")
     if len(observed) != len(expected) or any(a.shape != b.shape for a, b in zip(observed, expected)):
         raise UnverifiableModel(
             f"{what}.predict_on_batch(x) gave outputs of shapes {[a.shape for a in observed]}, but the model its "
-            f"architecture describes gives {[b.shape for b in expected]}.")
+            f"architecture describes gives {[b.shape for b in expected]}."
+        )
     for index, (found, wanted) in enumerate(zip(observed, expected)):
         if not (np.all(np.isfinite(found)) and np.all(np.isfinite(wanted))):
             raise UnverifiableModel(f"{what} gives NaN or infinite outputs on fresh inputs; it cannot be verified.")
@@ -237,7 +277,8 @@ def verify_keras_model(submission: Any, handle: Any, *, what: str, probe_inputs:
             raise UnverifiableModel(
                 f"{what} does not compute what its own architecture and weights describe: on fresh inputs its "
                 f"output {index} differs from the rebuilt model's by up to {worst:.3g}. A model must be a plain "
-                "keras.Model whose predict_on_batch is Keras's own.")
+                "keras.Model whose predict_on_batch is Keras's own."
+            )
     return verified
 
 
@@ -262,11 +303,15 @@ def verify_compiled_loss(verified: VerifiedModel, handle: Any, x: Any, y: Any, *
     if not isinstance(reported, dict) or not isinstance(reported.get("loss"), (int, float)):
         raise UnverifiableModel(f"{what}.evaluate(x, y, return_dict=True) should report a loss.")
     found = float(reported["loss"])
-    if not (math.isfinite(found) and math.isfinite(expected)
-            and abs(found - expected) <= LOSS_ATOL + LOSS_RTOL * abs(expected)):
+    if not (
+        math.isfinite(found)
+        and math.isfinite(expected)
+        and abs(found - expected) <= LOSS_ATOL + LOSS_RTOL * abs(expected)
+    ):
         raise UnverifiableModel(
             f"{what}.evaluate reports a loss of {found:.6g}, but the loss it claims to be compiled with gives "
-            f"{expected:.6g} on the same data: the model's compile settings cannot be verified.")
+            f"{expected:.6g} on the same data: the model's compile settings cannot be verified."
+        )
     return loss
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -84,8 +84,11 @@ class GradingPlugin:
 
     def pytest_configure(self, config):
         config.addinivalue_line("markers", "points(n): the points a check is worth")
-        config.addinivalue_line("markers", "statistical: the check compares a measurement with a calibrated "
-                                "threshold; a mutant may fail it on some seeds only")
+        config.addinivalue_line(
+            "markers",
+            "statistical: the check compares a measurement with a calibrated "
+            "threshold; a mutant may fail it on some seeds only",
+        )
 
     @pytest.fixture(scope="session")
     def submission(self) -> Submission:
@@ -158,9 +161,16 @@ class GradingPlugin:
         self._submission.take_output()  # output between checks belongs to none of them
         self._started[nodeid] = time.perf_counter()
         if nodeid in self.checks:
-            self._progress({"event": "check", "check_id": nodeid, "index": list(self.checks).index(nodeid) + 1,
-                            "total": len(self.checks), "cpu_seconds": round(self._submission.cpu_seconds, 2),
-                            "budget_seconds": self._submission.run_budget_seconds})
+            self._progress(
+                {
+                    "event": "check",
+                    "check_id": nodeid,
+                    "index": list(self.checks).index(nodeid) + 1,
+                    "total": len(self.checks),
+                    "cpu_seconds": round(self._submission.cpu_seconds, 2),
+                    "budget_seconds": self._submission.run_budget_seconds,
+                }
+            )
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -187,9 +197,15 @@ class GradingPlugin:
             return
         check.duration_seconds = time.perf_counter() - self._started.get(nodeid, time.perf_counter())
         check.candidate_output = self._submission.take_output()
-        self._progress({"event": "done", "check_id": nodeid, "outcome": check.outcome.value,
-                        "seconds": round(check.duration_seconds, 2),
-                        "cpu_seconds": round(self._submission.cpu_seconds, 2)})
+        self._progress(
+            {
+                "event": "done",
+                "check_id": nodeid,
+                "outcome": check.outcome.value,
+                "seconds": round(check.duration_seconds, 2),
+                "cpu_seconds": round(self._submission.cpu_seconds, 2),
+            }
+        )
 
     def results(self) -> list[CheckResult]:
         return list(self.checks.values())

@@ -44,6 +44,8 @@ def limits_not_enforced() -> list[str]:
     try:
         import psutil  # noqa: F401
     except ImportError:
-        missing += ["CPU budgets count wall-clock seconds (install psutil to count CPU seconds)",
-                    "memory is not measured"]
+        missing += [
+            "CPU budgets count wall-clock seconds (install psutil to count CPU seconds)",
+            "memory is not measured",
+        ]
     return missing

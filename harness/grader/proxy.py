@@ -22,9 +22,9 @@ from harness.grader.failures import (
     RunBudgetExhausted,
     WorkerFailure,
 )
-from harness.wire.protocol import Encoder, HandleRef, decode, write_message
 from harness.grader.supervisor import CallBudget, WorkerProcess
 from harness.project import WorkerLimits
+from harness.wire.protocol import Encoder, HandleRef, decode, write_message
 
 MAX_WORKER_STARTS = 6
 
@@ -32,7 +32,7 @@ MAX_WORKER_STARTS = 6
 class Handle:
     """An object that lives in the worker.  Call its methods; read attributes with :meth:`attr`."""
 
-    def __init__(self, session: "Submission", reference: HandleRef, generation: int):
+    def __init__(self, session: Submission, reference: HandleRef, generation: int):
         self._session = session
         self._reference = reference
         self._generation = generation
@@ -54,8 +54,9 @@ class Handle:
         return f"<object of type {self._reference.type_name} in the submission process>"
 
     def __array__(self, *args, **kwargs):
-        raise TypeError(f"expected data, but the submission returned {self._reference.type_name} "
-                        f"({self._reference.text})")
+        raise TypeError(
+            f"expected data, but the submission returned {self._reference.type_name} ({self._reference.text})"
+        )
 
     def __bool__(self):
         raise TypeError(f"an object of type {self._reference.type_name} from the submission has no truth value here")
@@ -73,12 +74,17 @@ class _RemoteMethod:
 
     def __call__(self, *args, **kwargs):
         return self._handle._session._request(
-            "call", target=self._handle, name=self._name, args=args, kwargs=kwargs, describe=f".{self._name}()",
+            "call",
+            target=self._handle,
+            name=self._name,
+            args=args,
+            kwargs=kwargs,
+            describe=f".{self._name}()",
         )
 
 
 class _DeadlineView:
-    def __init__(self, session: "Submission", deadline: float):
+    def __init__(self, session: Submission, deadline: float):
         self._session = session
         self._deadline = deadline
 
@@ -91,10 +97,19 @@ class _DeadlineView:
 class Submission:
     """A proxy for the candidate's module, served by a worker that restarts after failures."""
 
-    def __init__(self, module_file: Path, *, seed: int, limits: WorkerLimits,
-                 run_budget_seconds: float | None = None, worker_user: str | None = None,
-                 record_to: Path | None = None, threads: int = 1, preload: tuple[str, ...] = (),
-                 run_cgroup: str | None = None):
+    def __init__(
+        self,
+        module_file: Path,
+        *,
+        seed: int,
+        limits: WorkerLimits,
+        run_budget_seconds: float | None = None,
+        worker_user: str | int | None = None,
+        record_to: Path | None = None,
+        threads: int = 1,
+        preload: tuple[str, ...] = (),
+        run_cgroup: str | None = None,
+    ):
         self.module_file = Path(module_file)
         self.seed = seed  # the worker's seed: derived from the run's secret, never the secret itself
         self.limits = limits
@@ -122,15 +137,20 @@ class Submission:
         if self.import_failure is not None or (self.worker is not None and self.worker.alive):
             return
         if self.starts >= MAX_WORKER_STARTS:
-            raise WorkerFailure(
-                f"the submission process failed {self.starts} times; later checks were not run"
-            )
+            raise WorkerFailure(f"the submission process failed {self.starts} times; later checks were not run")
         self._retire_worker()
         self.starts += 1
         self.generation += 1
         self.greeted = False
-        self.worker = WorkerProcess(self.module_file, seed=self.seed, limits=self.limits, user=self.worker_user,
-                                    threads=self.threads, preload=self.preload, run_cgroup=self.run_cgroup)
+        self.worker = WorkerProcess(
+            self.module_file,
+            seed=self.seed,
+            limits=self.limits,
+            user=self.worker_user,
+            threads=self.threads,
+            preload=self.preload,
+            run_cgroup=self.run_cgroup,
+        )
         self.worker.start()
 
     def start(self) -> None:
@@ -143,7 +163,9 @@ class Submission:
             return
         try:
             header, _ = self.worker.request(
-                {"op": "hello"}, [], budget=self._budget(self.limits.import_deadline_seconds, "the import's budget"),
+                {"op": "hello"},
+                [],
+                budget=self._budget(self.limits.import_deadline_seconds, "the import's budget"),
                 describe="importing your module",
             )
         except WorkerFailure as failure:
@@ -198,23 +220,27 @@ class Submission:
         """Call the candidate's function ``name`` in the worker and return its result."""
         self.start()
         if name not in self.functions:
-            failed = "; ".join(f"cell {error.get('cell')} raised {error.get('type')}: {error.get('message')}"
-                               for error in self.cell_errors)
+            failed = "; ".join(
+                f"cell {error.get('cell')} raised {error.get('type')}: {error.get('message')}"
+                for error in self.cell_errors
+            )
             raise MissingFunction(
                 f"your module defines no function named {name!r}"
                 + (f"; it defines: {', '.join(self.functions)}" if self.functions else "")
-                + (f". Some notebook cells failed when run, so what they define is missing: {failed}"
-                   if failed else ""),
+                + (
+                    f". Some notebook cells failed when run, so what they define is missing: {failed}" if failed else ""
+                ),
                 details="".join(error.get("traceback", "") for error in self.cell_errors)[:4000],
             )
-        return self._request("call", name=name, args=args, kwargs=kwargs, deadline=deadline,
-                             describe=f"{name}()", seed=self.seed)
+        return self._request(
+            "call", name=name, args=args, kwargs=kwargs, deadline=deadline, describe=f"{name}()", seed=self.seed
+        )
 
     def with_deadline(self, seconds: float) -> _DeadlineView:
         """Give the next call a budget other than the default, in CPU seconds: ``with_deadline(60).train(...)``."""
         return _DeadlineView(self, seconds)
 
-    def export(self, kind: str, handle: "Handle") -> Any:
+    def export(self, kind: str, handle: Handle) -> Any:
         """Ask the worker to describe an object it holds as data (see :mod:`harness.worker.exports`).
 
         What comes back is the submission's *claim* about the object: a check may score it only
@@ -232,25 +258,44 @@ class Submission:
             raise RunBudgetExhausted(
                 f"the budget of {self.run_budget_seconds:g} CPU seconds for your code in the whole grading run "
                 f"was used up before this check (your code used {self.cpu_seconds:.1f} s). Look for the slowest "
-                "function: training that runs far longer than needed, or an endless loop.")
+                "function: training that runs far longer than needed, or an endless loop."
+            )
         if remaining < seconds:
             return CallBudget(remaining, f"what was left of the run's budget of {self.run_budget_seconds:g} s")
         return CallBudget(seconds, source)
 
-    def _request(self, operation: str, *, name: str, describe: str, target: Handle | None = None,
-                 args: tuple = (), kwargs: dict | None = None, deadline: float | None = None,
-                 seed: int | None = None) -> Any:
+    def _request(
+        self,
+        operation: str,
+        *,
+        name: str,
+        describe: str,
+        target: Handle | None = None,
+        args: tuple = (),
+        kwargs: dict | None = None,
+        deadline: float | None = None,
+        seed: int | None = None,
+    ) -> Any:
         self.start()
         encoder = Encoder()
         tree_args = encoder.encode(list(self._references(args)))
         tree_kwargs = encoder.encode({key: self._reference_of(value) for key, value in (kwargs or {}).items()})
-        header = {"op": operation, "name": name, "args": tree_args, "kwargs": tree_kwargs, "seed": seed,
-                  "target": None if target is None else self._reference_of(target).number}
+        header = {
+            "op": operation,
+            "name": name,
+            "args": tree_args,
+            "kwargs": tree_kwargs,
+            "seed": seed,
+            "target": None if target is None else self._reference_of(target).number,
+        }
         if self.record_to is not None:
             with open(self.record_to, "ab") as recording:
                 write_message(recording, header, encoder.arrays, cap_bytes=self.limits.message_cap_bytes)
-        budget = self._budget(deadline, f"the budget this check gives {describe}") if deadline else self._budget(
-            self.limits.call_deadline_seconds, "the default budget of one call")
+        budget = (
+            self._budget(deadline, f"the budget this check gives {describe}")
+            if deadline
+            else self._budget(self.limits.call_deadline_seconds, "the default budget of one call")
+        )
         reply, arrays = self.worker.request(header, encoder.arrays, budget=budget, describe=describe)
         if not reply.get("ok"):
             error = reply.get("error") or {}

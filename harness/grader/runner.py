@@ -47,10 +47,17 @@ def run_checks(*, spec: RunSpec, quiet: bool = True) -> RunResult:
     exercise = load_exercise(grader_dir)
     secret = DataSecret(salt_hex=spec.data_secret, exercise=exercise.slug, seed=spec.seed)
     record_to = os.environ.get(RECORD_CALLS_VARIABLE)
-    submission = Submission(Path(spec.submission_file), seed=secret.worker_seed, limits=exercise.limits,
-                            run_budget_seconds=exercise.time_budget_seconds, worker_user=spec.worker_user,
-                            record_to=Path(record_to) if record_to else None, threads=spec.threads,
-                            preload=exercise.preload, run_cgroup=spec.cgroup)
+    submission = Submission(
+        Path(spec.submission_file),
+        seed=secret.worker_seed,
+        limits=exercise.limits,
+        run_budget_seconds=exercise.time_budget_seconds,
+        worker_user=spec.worker_user,
+        record_to=Path(record_to) if record_to else None,
+        threads=spec.threads,
+        preload=exercise.preload,
+        run_cgroup=spec.cgroup,
+    )
     submission.spawn()  # the worker imports the candidate's libraries while pytest starts up here
     if str(grader_dir) not in sys.path:
         sys.path.insert(0, str(grader_dir))  # helper modules beside the checks import by name
@@ -64,16 +71,25 @@ def run_checks(*, spec: RunSpec, quiet: bool = True) -> RunResult:
     if spec.include_hidden and (grader_dir / HIDDEN_CHECKS_FILE).exists():
         files.append(str(grader_dir / HIDDEN_CHECKS_FILE))
     if spec.only:  # just these checks: pytest node ids
-        files = [str(grader_dir / check_id) for check_id in spec.only
-                 if spec.include_hidden or not check_id.startswith(HIDDEN_CHECKS_FILE)]
+        files = [
+            str(grader_dir / check_id)
+            for check_id in spec.only
+            if spec.include_hidden or not check_id.startswith(HIDDEN_CHECKS_FILE)
+        ]
     arguments = [
         *files,
-        "--rootdir", str(grader_dir),
-        "--confcutdir", str(grader_dir),
-        "-c", os.devnull,
-        "-p", "no:cacheprovider",
-        "-p", "no:randomly",
-        "-W", "ignore::DeprecationWarning",
+        "--rootdir",
+        str(grader_dir),
+        "--confcutdir",
+        str(grader_dir),
+        "-c",
+        os.devnull,
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+        "-W",
+        "ignore::DeprecationWarning",
         "--tb=no",
         "-q" if quiet else "-v",
     ]
@@ -94,15 +110,21 @@ def run_checks(*, spec: RunSpec, quiet: bool = True) -> RunResult:
             check.output = "this check did not run"
     import_note = ""
     if submission.cell_errors:
-        import_note = "These notebook cells raised an error when run; the other cells still count:\n" + "\n".join(
-            f"  cell {error.get('cell')}: {error.get('type')}: {error.get('message')}\n{error.get('traceback', '')}"
-            for error in submission.cell_errors) + "\n"
+        import_note = (
+            "These notebook cells raised an error when run; the other cells still count:\n"
+            + "\n".join(
+                f"  cell {error.get('cell')}: {error.get('type')}: {error.get('message')}\n{error.get('traceback', '')}"
+                for error in submission.cell_errors
+            )
+            + "\n"
+        )
     if submission.import_output:
         import_note += "Output while importing your module:\n" + submission.import_output
     errors = [check for check in checks if check.outcome is Outcome.ERROR]
     if errors and error is None:
         error = f"the grader could not judge {len(errors)} check(s): " + "; ".join(
-            f"{check.check_id}: {check.output[:300]}" for check in errors)
+            f"{check.check_id}: {check.output[:300]}" for check in errors
+        )
     return RunResult(
         exercise=exercise.slug,
         seed=spec.seed,
@@ -138,9 +160,14 @@ def failed_run(spec: RunSpec | None, grader_dir: Path | None, message: str) -> R
     except Exception:
         exercise = None
     specs = exercise.checks_for(include_hidden=spec.include_hidden) if exercise and spec else ()
-    return RunResult.unrun(exercise=exercise.slug if exercise else "unknown", seed=spec.seed if spec else 0,
-                           specs=specs, message="not run: the grader failed", error=message,
-                           versions=library_versions())
+    return RunResult.unrun(
+        exercise=exercise.slug if exercise else "unknown",
+        seed=spec.seed if spec else 0,
+        specs=specs,
+        message="not run: the grader failed",
+        error=message,
+        versions=library_versions(),
+    )
 
 
 def write_result(result: RunResult, path: Path) -> None:

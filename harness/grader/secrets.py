@@ -24,8 +24,9 @@ class DataSecret:
     """Derive check data and the worker's seed from (salt, exercise, seed)."""
 
     def __init__(self, *, salt_hex: str, exercise: str, seed: int):
-        self._key = hmac.new(parse_salt(salt_hex), f"ml-grader data:{exercise}:{int(seed)}".encode(),
-                             hashlib.sha256).digest()
+        self._key = hmac.new(
+            parse_salt(salt_hex), f"ml-grader data:{exercise}:{int(seed)}".encode(), hashlib.sha256
+        ).digest()
         self.fingerprint = fingerprint(salt_hex)
 
     def digest(self, *labels: object) -> bytes:

@@ -26,13 +26,14 @@ import select
 import shutil
 import signal
 import subprocess
-import tempfile
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness.grader.accounting import GroupAccountant, GroupSample, PortableAccountant, accountant_for
 from harness.grader.containment import ProcessSet, become_subreaper, process_set_for
@@ -45,13 +46,19 @@ from harness.wire.protocol import ConnectionClosed, ProtocolError, read_message,
 VIRTUAL_MEMORY_HEADROOM_MB = 3072  # TensorFlow reserves ~2 GB of address space it never touches
 MONITOR_SECONDS = 0.1
 IDLE_WINDOW_SECONDS = 1.0
-IDLE_ACTIVITY_SECONDS = 0.02       # less CPU and less waiting for a CPU than this in a window: idle
+IDLE_ACTIVITY_SECONDS = 0.02  # less CPU and less waiting for a CPU than this in a window: idle
 MIN_IDLE_LIMIT_SECONDS = 10.0
 PSS_RECHECK_SECONDS = 0.5
 PIDS_MAX = 512
 PR_SET_PDEATHSIG = 1
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
-                    "TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS")
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+)
 
 
 def worker_environment(*, seed: int, threads: int) -> dict[str, str]:
@@ -59,14 +66,14 @@ def worker_environment(*, seed: int, threads: int) -> dict[str, str]:
     environment = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "PYTHONPATH": str(HARNESS_PARENT),
-        "PYTHONSAFEPATH": "1",           # the working folder is never searched for modules
+        "PYTHONSAFEPATH": "1",  # the working folder is never searched for modules
         "PYTHONUNBUFFERED": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONHASHSEED": str(seed % (2**32)),
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "TF_DETERMINISTIC_OPS": "1",
-        "TF_ENABLE_ONEDNN_OPTS": "0",    # oneDNN picks kernels by CPU model: results would vary by machine
-        "KERAS_HOME": "/tmp/keras-home",   # the worker moves HOME, TMPDIR and KERAS_HOME to a private folder
+        "TF_ENABLE_ONEDNN_OPTS": "0",  # oneDNN picks kernels by CPU model: results would vary by machine
+        "KERAS_HOME": "/tmp/keras-home",  # the worker moves HOME, TMPDIR and KERAS_HOME to a private folder
         "HOME": "/tmp",
         "LANG": "C.UTF-8",
     }
@@ -85,8 +92,17 @@ class CallBudget:
 class WorkerProcess:
     """One submission worker: a child process serving requests for one module."""
 
-    def __init__(self, module_file: Path, *, seed: int, limits: WorkerLimits, user: str | int | None = None,
-                 threads: int = 1, preload: tuple[str, ...] = (), run_cgroup: str | None = None):
+    def __init__(
+        self,
+        module_file: Path,
+        *,
+        seed: int,
+        limits: WorkerLimits,
+        user: str | int | None = None,
+        threads: int = 1,
+        preload: tuple[str, ...] = (),
+        run_cgroup: str | None = None,
+    ):
         self.module_file = Path(module_file)
         self.seed = seed
         self.limits = limits
@@ -100,7 +116,7 @@ class WorkerProcess:
         self.output: OutputCollector | None = None
         self.memory_exceeded_mb: float | None = None
         self.peak_rss_mb = 0.0
-        self.cpu_seconds = 0.0           # charged so far: never decreases
+        self.cpu_seconds = 0.0  # charged so far: never decreases
         self.latest: GroupSample | None = None
         self._accountant: GroupAccountant | PortableAccountant | None = None
         self._replies: _ReplyThread | None = None
@@ -111,13 +127,22 @@ class WorkerProcess:
 
     def _command(self, *transport: str) -> list[str]:
         command = [
-            sys.executable, "-P", "-s", "-m", "harness.worker",
-            "--module-file", str(self.module_file),
+            sys.executable,
+            "-P",
+            "-s",
+            "-m",
+            "harness.worker",
+            "--module-file",
+            str(self.module_file),
             *transport,
-            "--seed", str(self.seed),
-            "--cap-bytes", str(self.limits.message_cap_bytes),
-            "--threads", str(self.threads),
-            "--private-dir", self.private_dir,
+            "--seed",
+            str(self.seed),
+            "--cap-bytes",
+            str(self.limits.message_cap_bytes),
+            "--threads",
+            str(self.threads),
+            "--private-dir",
+            self.private_dir,
         ]
         if self.preload:
             command += ["--preload", ",".join(self.preload)]
@@ -129,8 +154,9 @@ class WorkerProcess:
             self._start_over_standard_streams()
         else:
             self._start_over_private_pipes()
-        self.processes = process_set_for(self.process.pid, self.run_cgroup, pids_max=PIDS_MAX,
-                                         memory_max_bytes=self.limits.memory_mb * 1024 * 1024)
+        self.processes = process_set_for(
+            self.process.pid, self.run_cgroup, pids_max=PIDS_MAX, memory_max_bytes=self.limits.memory_mb * 1024 * 1024
+        )
         self._accountant = accountant_for(self.processes)
         self._monitor_thread = threading.Thread(target=self._monitor, daemon=True, name="worker-monitor")
         self._monitor_thread.start()
@@ -161,7 +187,7 @@ class WorkerProcess:
                 env=worker_environment(seed=self.seed, threads=self.threads),
                 cwd="/",
                 start_new_session=True,
-                preexec_fn=limit_resources,
+                preexec_fn=limit_resources,  # noqa: PLW1509 - only setrlimit calls, async-signal-safe enough
                 user=self.user,
                 group=self.user,
                 extra_groups=[] if self.user is not None else None,
@@ -170,7 +196,7 @@ class WorkerProcess:
             os.close(request_read)
             os.close(response_write)
             os.close(output_write)
-        self.requests = os.fdopen(request_write, "wb", buffering=0)
+        self.requests: Any = os.fdopen(request_write, "wb", buffering=0)
         self.response_fd = response_read
         self._replies = None
         self.output = OutputCollector(output_read, self.limits.output_keep_bytes)
@@ -180,10 +206,21 @@ class WorkerProcess:
         """Windows: requests on the worker's standard input, replies on its standard output (read by a
         thread, as pipes cannot be waited on there), what the candidate prints on standard error."""
         environment = worker_environment(seed=self.seed, threads=self.threads)
-        environment.update({name: value for name, value in os.environ.items()
-                            if name.upper() in ("SYSTEMROOT", "TEMP", "TMP", "USERPROFILE", "PATHEXT")})
-        self.process = subprocess.Popen(self._command("--stdio"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, env=environment, cwd=os.path.dirname(self.private_dir))
+        environment.update(
+            {
+                name: value
+                for name, value in os.environ.items()
+                if name.upper() in ("SYSTEMROOT", "TEMP", "TMP", "USERPROFILE", "PATHEXT")
+            }
+        )
+        self.process = subprocess.Popen(
+            self._command("--stdio"),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=environment,
+            cwd=os.path.dirname(self.private_dir),
+        )
         self.requests = self.process.stdin
         self.response_fd = self.process.stdout.fileno()
         self._replies = _ReplyThread(self.process.stdout, self.limits.message_cap_bytes)
@@ -264,8 +301,8 @@ class WorkerProcess:
             else:
                 ready, _, _ = select.select([self.response_fd], [], [], wait)
                 if ready:
-                    return read_message(_BackstopReader(self.response_fd, backstop + 5.0),
-                                        cap_bytes=self.limits.message_cap_bytes)
+                    reader = _BackstopReader(self.response_fd, backstop + 5.0)
+                    return read_message(reader, cap_bytes=self.limits.message_cap_bytes)  # type: ignore[arg-type]
             now = time.monotonic()
             used = self.cpu_seconds - cpu_at_start
             if used > budget.cpu_seconds:
@@ -273,12 +310,15 @@ class WorkerProcess:
                 raise CallTimedOut(
                     f"{describe} used {used:.1f} CPU seconds, more than {budget.source} "
                     f"({budget.cpu_seconds:g} CPU seconds), so it was stopped. Look for an endless loop or for "
-                    "training that runs far longer than needed.")
+                    "training that runs far longer than needed."
+                )
             if now - window[0] >= IDLE_WINDOW_SECONDS:
                 sample = self.latest
                 run_delay = sample.run_delay_seconds if sample else window[2]
-                if (self.cpu_seconds - window[1] < IDLE_ACTIVITY_SECONDS
-                        and run_delay - window[2] < IDLE_ACTIVITY_SECONDS):
+                if (
+                    self.cpu_seconds - window[1] < IDLE_ACTIVITY_SECONDS
+                    and run_delay - window[2] < IDLE_ACTIVITY_SECONDS
+                ):
                     idle += now - window[0]
                 window = (now, self.cpu_seconds, run_delay)
                 if idle > idle_limit:
@@ -286,14 +326,16 @@ class WorkerProcess:
                     raise CallTimedOut(
                         f"{describe} waited {idle:.0f} s without computing (it used {used:.1f} CPU seconds), "
                         f"longer than {budget.source} allows, so it was stopped. Look for time.sleep, input() "
-                        "or a call that waits for something that never comes.")
+                        "or a call that waits for something that never comes."
+                    )
             if now >= backstop:
                 self.kill("overloaded")
                 raise MachineOverloaded(
                     f"{describe} had used only {used:.1f} of its {budget.cpu_seconds:g} CPU seconds "
                     f"({budget.source}) after {now - started:.0f} s of wall-clock time: the machine was too "
                     "busy to give it a processor. This is not your code's fault; grade again when the machine "
-                    "is less loaded.")
+                    "is less loaded."
+                )
 
     def _failure(self, describe: str):
         """Wait for the dead worker and explain how it ended."""

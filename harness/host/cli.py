@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import difflib
 import importlib
-from contextlib import nullcontext
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.text import Text
 
 from harness.errors import (
-    EXIT_BAD_INPUT,
     EXIT_BELOW_THRESHOLD,
     EXIT_GRADED,
     EXIT_GRADING_ERROR,
@@ -31,15 +29,15 @@ from harness.errors import (
     BadInput,
     GradeError,
 )
-from harness.host.grading import BACKEND_CHOICES, grade_submission, resolve_exercise
+from harness.host.backends import BACKEND_CHOICES
+from harness.host.exits import exits_cleanly
+from harness.host.grading import grade_submission, resolve_exercise
 from harness.host.live import RunProgress
 from harness.host.reports import render_catalogue, render_result
-from harness.host.exits import exits_cleanly
-from harness.host.sinks import say, terminal_text
+from harness.host.sinks import say
 from harness.project import HARNESS_DIR, all_exercises
 from harness.wire.results import Status
 from harness.wire.spec import new_salt
-
 
 # Commands loaded only when used, so that `grade PATH` imports nothing it does not need. Those of
 # the authoring tier exist only where that tier is installed (not in the candidate kit).
@@ -54,8 +52,17 @@ LAZY_COMMANDS = {
     "selftest": "harness.authoring.commands:selftest_command",
     "gradescope-autograder": "harness.authoring.commands:gradescope_autograder_command",
 }
-INSTRUCTOR_COMMANDS = ("batch", "export", "image", "new", "skeleton", "bundle", "calibrate", "selftest",
-                       "gradescope-autograder")
+INSTRUCTOR_COMMANDS = (
+    "batch",
+    "export",
+    "image",
+    "new",
+    "skeleton",
+    "bundle",
+    "calibrate",
+    "selftest",
+    "gradescope-autograder",
+)
 
 
 def instructor_install() -> bool:
@@ -89,11 +96,13 @@ class DefaultCommandGroup(click.Group):
             if not first.startswith("-") and not Path(first).exists():
                 close = difflib.get_close_matches(first, sorted(names), n=1, cutoff=0.6)
                 if close:
-                    raise click.UsageError(f"{first!r} is neither a command nor a file or folder. "
-                                           f"Did you mean: grade {close[0]}?")
+                    raise click.UsageError(
+                        f"{first!r} is neither a command nor a file or folder. Did you mean: grade {close[0]}?"
+                    )
                 if first in INSTRUCTOR_COMMANDS:
-                    raise click.UsageError(f"'grade {first}' is an instructor command; the candidate kit does "
-                                           "not have it.")
+                    raise click.UsageError(
+                        f"'grade {first}' is an instructor command; the candidate kit does not have it."
+                    )
             arguments = [self.default_command, *arguments]
         return super().parse_args(context, arguments)
 
@@ -127,24 +136,46 @@ def main():
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--exercise", "exercise_slug", help="Exercise to grade against (default: from the folder name).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the data the checks generate.")
-@click.option("--json", "json_path", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
-              help="Also write the result as JSON (a superset of Gradescope's results.json); - for standard output "
-                   "alone.")
-@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True,
-              help="Where to run: docker (isolated), local (subprocesses) or auto (docker if available).")
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Also write the result as JSON (a superset of Gradescope's results.json); - for standard output alone.",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(BACKEND_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Where to run: docker (isolated), local (subprocesses) or auto (docker if available).",
+)
 @click.option("--include-hidden", is_flag=True, help="Also run the hidden checks (instructors).")
-@click.option("--data-secret", metavar="HEX", default=None,
-              help="The secret the check data comes from, to repeat a run exactly (default: a fresh one).")
-@click.option("--fail-under", type=click.FloatRange(0, 100), default=None,
-              help="Exit with code 1 when the score is below this percentage of the maximum (for CI).")
-@click.option("--only", "only", multiple=True, metavar="NAME",
-              help="Run only the checks of this function, or this check (test_...); repeatable.")
+@click.option(
+    "--data-secret",
+    metavar="HEX",
+    default=None,
+    help="The secret the check data comes from, to repeat a run exactly (default: a fresh one).",
+)
+@click.option(
+    "--fail-under",
+    type=click.FloatRange(0, 100),
+    default=None,
+    help="Exit with code 1 when the score is below this percentage of the maximum (for CI).",
+)
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="NAME",
+    help="Run only the checks of this function, or this check (test_...); repeatable.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show what your code printed in passing checks too.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress and no notes: the report only.")
 @click.option("--watch", is_flag=True, help="Grade again on every save of the file, showing what changed.")
 @exits_cleanly
-def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, data_secret, only, fail_under,
-                verbose, quiet, watch):
+def run_command(
+    path, exercise_slug, seed, json_path, backend, include_hidden, data_secret, only, fail_under, verbose, quiet, watch
+):
     """Grade the submission at PATH (an exercise folder or its .py file).
 
     \b
@@ -163,8 +194,15 @@ def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, d
     if watch:
         from harness.host.watch import watch_submission
 
-        watch_submission(path=path, exercise_slug=exercise_slug, seed=seed, backend=backend, only=only,
-                         data_secret=data_secret, console=console)
+        watch_submission(
+            path=path,
+            exercise_slug=exercise_slug,
+            seed=seed,
+            backend=backend,
+            only=only,
+            data_secret=data_secret,
+            console=console,
+        )
         return
     exercise = resolve_exercise(path, exercise_slug)
     if include_hidden and not exercise.has_hidden_checks and exercise.kit_hidden_checks:
@@ -172,9 +210,17 @@ def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, d
     secret = data_secret or new_salt()
     try:
         with RunProgress(errors) if not (quiet or json_to_stdout) else nullcontext() as progress:
-            result = grade_submission(path=path, exercise=exercise.slug, seed=seed, backend=backend,
-                                      include_hidden=include_hidden, data_secret=secret, only=only,
-                                      notify=_notes(errors, verbose), on_progress=progress)
+            result = grade_submission(
+                path=path,
+                exercise=exercise.slug,
+                seed=seed,
+                backend=backend,
+                include_hidden=include_hidden,
+                data_secret=secret,
+                only=only,
+                notify=_notes(errors, verbose),
+                on_progress=progress,
+            )
     except GradeError:
         raise
     except ValueError as problem:  # a malformed --data-secret, say
@@ -184,12 +230,20 @@ def run_command(path, exercise_slug, seed, json_path, backend, include_hidden, d
     elif json_path:  # first, so that nothing the result holds can keep it from being written
         json_path.write_text(result.dumps(), encoding="utf-8")
     if not json_to_stdout or verbose:
-        render_result(result, console=console, verbose=verbose,
-                      hidden_points=0 if include_hidden else exercise.hidden_points,
-                      hidden_checks=0 if include_hidden else exercise.hidden_check_count)
+        render_result(
+            result,
+            console=console,
+            verbose=verbose,
+            hidden_points=0 if include_hidden else exercise.hidden_points,
+            hidden_checks=0 if include_hidden else exercise.hidden_check_count,
+        )
     if verbose:
-        say(errors, "data secret: ", "dim", f"{secret} (grade again with --seed {seed} --data-secret {secret} "
-            "to repeat this run exactly)")
+        say(
+            errors,
+            "data secret: ",
+            "dim",
+            f"{secret} (grade again with --seed {seed} --data-secret {secret} to repeat this run exactly)",
+        )
     if result.status is Status.ERROR:
         sys.exit(EXIT_GRADING_ERROR)
     if fail_under is not None and result.max_score and 100 * result.score / result.max_score < fail_under:
@@ -217,8 +271,6 @@ def list_command():
       grade list
     """
     render_catalogue(all_exercises(), console=Console())
-
-
 
 
 if __name__ == "__main__":

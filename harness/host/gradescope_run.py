@@ -52,17 +52,36 @@ def _grade(submission: Path, slug: str, config: dict) -> RunResult:
     exercise = get_exercise(slug)
     seed = int(config.get("seed", 0))
     try:
-        return grade_submission(path=locate(submission, exercise), exercise=slug, seed=seed, backend="local",
-                                include_hidden=bool(config.get("include_hidden", True)),
-                                data_secret=config["data_secret"], prefer="newest")
+        return grade_submission(
+            path=locate(submission, exercise),
+            exercise=slug,
+            seed=seed,
+            backend="local",
+            include_hidden=bool(config.get("include_hidden", True)),
+            data_secret=config["data_secret"],
+            prefer="newest",
+        )
     except BadInput as problem:  # nothing gradable was handed in: 0, with the reason
-        return unrun_result(exercise, include_hidden=True, seed=seed, message=clean_text(problem),
-                            outcome=Outcome.FAILED, output=clean_text(problem))
-    except Exception as error:  # noqa: BLE001 - the grader failed: a grading error, never points
+        return unrun_result(
+            exercise,
+            include_hidden=True,
+            seed=seed,
+            message=clean_text(problem),
+            outcome=Outcome.FAILED,
+            output=clean_text(problem),
+        )
+    except Exception as error:
         detail = "".join(traceback.format_exception_only(type(error), error)).strip()
         message = f"grading failed unexpectedly: {clean_text(detail)}"
-        return unrun_result(exercise, include_hidden=True, seed=seed, message=message, outcome=Outcome.NOT_RUN,
-                            output=message, error=message)
+        return unrun_result(
+            exercise,
+            include_hidden=True,
+            seed=seed,
+            message=message,
+            outcome=Outcome.NOT_RUN,
+            output=message,
+            error=message,
+        )
 
 
 def merge(results: dict[str, RunResult]) -> dict:
@@ -75,8 +94,9 @@ def merge(results: dict[str, RunResult]) -> dict:
         part = gradescope_results(result)
         merged["score"] += part["score"]
         merged["execution_time"] += part["execution_time"]
-        outputs.append(f"{slug}: {result.score:g} / {result.max_score:g}" + (f"\n{part['output']}"
-                                                                           if part["output"] else ""))
+        outputs.append(
+            f"{slug}: {result.score:g} / {result.max_score:g}" + (f"\n{part['output']}" if part["output"] else "")
+        )
         for test in part["tests"]:
             merged["tests"].append({**test, "name": f"{slug}: {test['name']}"})
     merged["output"] = "\n\n".join(outputs)
@@ -100,9 +120,13 @@ def main(argv: list[str] | None = None) -> int:
         config = read_config(arguments.config)
         results = {slug: _grade(arguments.submission, slug, config) for slug in config["exercises"]}
         data = merge(results)
-    except Exception as error:  # noqa: BLE001 - whatever happens, Gradescope gets a result that awards nothing
-        data = {"score": 0.0, "output": f"Grading error: {clean_text(error)}. Nothing of this submission was "
-                                        "scored; ask your instructor to grade it again.", "tests": []}
+    except Exception as error:
+        data = {
+            "score": 0.0,
+            "output": f"Grading error: {clean_text(error)}. Nothing of this submission was "
+            "scored; ask your instructor to grade it again.",
+            "tests": [],
+        }
         write_results(arguments.results, data)
         return 3
     write_results(arguments.results, data)

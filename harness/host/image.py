@@ -30,11 +30,11 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from harness.errors import GradingFailure
 from harness import __version__
+from harness.errors import GradingFailure
 from harness.project import Project
 
 IMAGE_SOURCE_DIR = Project.current().image_dir
@@ -73,9 +73,9 @@ def cache_dir() -> Path:
 IMAGE_EXTRAS = ("tf", "gensim", "surprise")  # what grading needs in the container; host-only tools stay out
 
 
-def dependency_pins(*, pyproject: Path = Project.current().pyproject,
-                    extras: tuple[str, ...] = IMAGE_EXTRAS) -> list[str]:
+def dependency_pins(*, pyproject: Path | None = None, extras: tuple[str, ...] = IMAGE_EXTRAS) -> list[str]:
     """Read pins from ``pyproject.toml``: the core and those of ``extras`` (the image's: every grading extra)."""
+    pyproject = pyproject or Project.current().pyproject
     try:
         with pyproject.open("rb") as handle:
             project = tomllib.load(handle).get("project", {})
@@ -105,14 +105,21 @@ def _source_files(names: tuple[str, ...] | None = None) -> list[bytes]:
     paths = sorted(path for path in IMAGE_SOURCE_DIR.rglob("*") if path.is_file() and path.suffix != ".md")
     if names is not None:
         paths = [path for path in paths if path.name in names]
-    return [part for path in paths
-            for part in (path.relative_to(IMAGE_SOURCE_DIR).as_posix().encode(), path.read_bytes())]
+    return [
+        part for path in paths for part in (path.relative_to(IMAGE_SOURCE_DIR).as_posix().encode(), path.read_bytes())
+    ]
 
 
 def image_tag() -> str:
     """Return the tag of the image the current pins, image recipe and harness version ask for."""
-    parts = [b"pins", *(pin.encode() for pin in dependency_pins()), b"image", *_source_files(),
-             b"harness", __version__.encode()]
+    parts = [
+        b"pins",
+        *(pin.encode() for pin in dependency_pins()),
+        b"image",
+        *_source_files(),
+        b"harness",
+        __version__.encode(),
+    ]
     return f"{IMAGE_REPOSITORY}:{_digest(parts)}"
 
 
@@ -132,8 +139,14 @@ def image_exists(client, *, tag: str | None = None) -> bool:
     return True
 
 
-def build_image(*, offline: bool | None = None, wheel_dir: Path | None = None, progress: Progress = print,
-                force: bool = False, client=None) -> str:
+def build_image(
+    *,
+    offline: bool | None = None,
+    wheel_dir: Path | None = None,
+    progress: Progress = print,
+    force: bool = False,
+    client=None,
+) -> str:
     """Build the grading image unless it exists already, and return its tag.
 
     ``offline=None`` means offline unless the engine already has the registry base
@@ -195,8 +208,19 @@ def make_wheels(*, progress: Progress = print) -> Path:
     folder = cache_dir() / "wheels"
     folder.mkdir(parents=True, exist_ok=True)
     progress(f"collecting wheels in {folder}")
-    command = [sys.executable, "-m", "pip", "wheel", "--disable-pip-version-check", "--quiet",
-               "--wheel-dir", str(folder), "--find-links", str(folder), *dependency_pins()]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--disable-pip-version-check",
+        "--quiet",
+        "--wheel-dir",
+        str(folder),
+        "--find-links",
+        str(folder),
+        *dependency_pins(),
+    ]
     _run_step(command, step="pip wheel")
     return folder
 
@@ -211,8 +235,9 @@ def offline_base(client, *, progress: Progress = print) -> str:
         _debootstrap_tarball(tarball, progress=progress)
     progress(f"importing {tarball.name} as {tag}")
     repository, version = tag.split(":")
-    client.api.import_image_from_file(str(tarball), repository=repository, tag=version,
-                                      changes=[f"LABEL {BUILD_LABEL}=base"])
+    client.api.import_image_from_file(
+        str(tarball), repository=repository, tag=version, changes=[f"LABEL {BUILD_LABEL}=base"]
+    )
     return tag
 
 
@@ -250,7 +275,10 @@ def _install_and_commit(client, *, base: str, tag: str, wheels: Path, progress: 
         os.chmod(build, 0o755)
         progress(f"installing the wheels into {base}")
         container = client.containers.create(
-            base, command=["sh", "/build/install.sh"], user="root", network_mode="none",
+            base,
+            command=["sh", "/build/install.sh"],
+            user="root",
+            network_mode="none",
             volumes={str(wheels.resolve()): {"bind": "/wheels", "mode": "ro"}, build: {"bind": "/build", "mode": "ro"}},
             labels={BUILD_LABEL: "install"},
         )
@@ -263,8 +291,11 @@ def _install_and_commit(client, *, base: str, tag: str, wheels: Path, progress: 
             if log:
                 progress(log.splitlines()[-1])
             repository, version = tag.split(":")
-            container.commit(repository=repository, tag=version,
-                             changes=[*IMAGE_CHANGES, f"LABEL {IMAGE_LABEL}={tag} {BUILD_LABEL}={base}"])
+            container.commit(
+                repository=repository,
+                tag=version,
+                changes=[*IMAGE_CHANGES, f"LABEL {IMAGE_LABEL}={tag} {BUILD_LABEL}={base}"],
+            )
         finally:
             container.remove(force=True)
 
@@ -280,7 +311,8 @@ def _remove_quietly(client, image_id: str) -> None:
 
 
 def _run_step(command: list[str], *, step: str) -> None:
-    completed = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    completed = subprocess.run(
+        command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     if completed.returncode != 0:
         raise ImageBuildError(f"{step} failed (exit code {completed.returncode}):\n{completed.stdout[-4000:]}")

@@ -17,11 +17,18 @@ def image_group():
 
 
 @image_group.command("build")
-@click.option("--offline/--registry", default=None,
-              help="Base from debootstrap + docker import (offline), or python:3.11-slim from a registry. "
-                   "Default: registry only if that base is already present.")
-@click.option("--wheel-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Install from this ready folder of wheels instead of running pip wheel.")
+@click.option(
+    "--offline/--registry",
+    default=None,
+    help="Base from debootstrap + docker import (offline), or python:3.11-slim from a registry. "
+    "Default: registry only if that base is already present.",
+)
+@click.option(
+    "--wheel-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Install from this ready folder of wheels instead of running pip wheel.",
+)
 @click.option("--force", is_flag=True, help="Rebuild even if the image for the current sources exists.")
 @exits_cleanly
 def image_build_command(offline, wheel_dir, force):
@@ -37,8 +44,12 @@ def image_build_command(offline, wheel_dir, force):
 
     console = Console()
     try:
-        tag = build_image(offline=offline, wheel_dir=wheel_dir, force=force,
-                          progress=lambda message: console.print(terminal_text(message)))
+        tag = build_image(
+            offline=offline,
+            wheel_dir=wheel_dir,
+            force=force,
+            progress=lambda message: console.print(terminal_text(message)),
+        )
     except docker.errors.DockerException as problem:
         raise ImageBuildError(f"image build failed: {problem}") from None
     console.print(terminal_text(f"image ready: {tag}"))

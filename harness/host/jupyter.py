@@ -52,20 +52,31 @@ def as_html(result: RunResult, *, hidden_points: float = 0) -> str:
     for check in result.checks:
         symbol, style = OUTCOME_STYLE[check.outcome]
         message = html_text(check.output) if check.outcome.value != "passed" else ""
-        rows.append(f"<tr><td style='color:{style}'>{symbol}</td><td><code>{html_text(short_id(check))}</code><br>"
-                    f"{html_text(check.name)}</td><td>{check.score:g}/{check.max_score:g}</td>"
-                    f"<td style='white-space:pre-wrap;text-align:left'>{html_text(check.outcome.label)}"
-                    f"{'<br>' + message if message else ''}</td></tr>")
-    hidden = (f"<p style='color:gray'>{hidden_points:g} hidden point{'' if hidden_points == 1 else 's'} not run "
-              "here; instructors grade with them too.</p>") if hidden_points else ""
+        rows.append(
+            f"<tr><td style='color:{style}'>{symbol}</td><td><code>{html_text(short_id(check))}</code><br>"
+            f"{html_text(check.name)}</td><td>{check.score:g}/{check.max_score:g}</td>"
+            f"<td style='white-space:pre-wrap;text-align:left'>{html_text(check.outcome.label)}"
+            f"{'<br>' + message if message else ''}</td></tr>"
+        )
+    hidden = (
+        (
+            f"<p style='color:gray'>{hidden_points:g} hidden point{'' if hidden_points == 1 else 's'} not run "
+            "here; instructors grade with them too.</p>"
+        )
+        if hidden_points
+        else ""
+    )
     output = f"<pre>{html_text(result.output)}</pre>" if result.output else ""
-    return (f"<p><b>{html_text(result.exercise)}: {result.score:g} / {result.max_score:g}</b></p>"
-            "<table><tr><th></th><th>check</th><th>points</th><th style='text-align:left'>result</th></tr>"
-            f"{''.join(rows)}</table>{output}{hidden}")
+    return (
+        f"<p><b>{html_text(result.exercise)}: {result.score:g} / {result.max_score:g}</b></p>"
+        "<table><tr><th></th><th>check</th><th>points</th><th style='text-align:left'>result</th></tr>"
+        f"{''.join(rows)}</table>{output}{hidden}"
+    )
 
 
-def check(*names: str, exercise: str | None = None, backend: str = "local", seed: int = 0,
-          show: bool = True) -> RunResult:
+def check(
+    *names: str, exercise: str | None = None, backend: str = "local", seed: int = 0, show: bool = True
+) -> RunResult:
     """Grade the cells run so far (every public check, or only those of ``names``) and show the result."""
     shell = _ipython()
     if shell is None or "In" not in getattr(shell, "user_ns", {}):
@@ -79,7 +90,8 @@ def check(*names: str, exercise: str | None = None, backend: str = "local", seed
         result = grade_submission(path=module, exercise=chosen.slug, seed=seed, backend=backend, only=names)
     if converted.notes:
         result.output = "\n".join(f"Note: {note}" for note in converted.notes) + (
-            "\n\n" + result.output if result.output else "")
+            "\n\n" + result.output if result.output else ""
+        )
     if show:
         _show(result, hidden_points=chosen.hidden_points)
     return result

@@ -21,7 +21,7 @@ class RunProgress:
         self.live = console.is_terminal
         self._status: Status | None = None
 
-    def __enter__(self) -> "RunProgress":
+    def __enter__(self) -> RunProgress:
         if self.live:
             self._status = self.console.status("starting the grader and importing your module…")
             self._status.start()
@@ -36,8 +36,10 @@ class RunProgress:
         if event.get("event") == "check" and self._status is not None:
             budget = event.get("budget_seconds")
             used = f"{event.get('cpu_seconds', 0):.1f}" + (f" of {budget:g}" if budget else "")
-            self._status.update(terminal_text(f"[{event.get('index')}/{event.get('total')}] {check} … "
-                                              f"{used} CPU-s used"))
+            self._status.update(
+                terminal_text(f"[{event.get('index')}/{event.get('total')}] {check} … {used} CPU-s used")
+            )
         elif event.get("event") == "done" and not self.live:
-            self.console.print(terminal_text(f"{check}: {event.get('outcome')} ({event.get('seconds', 0):.1f} s)"),
-                               highlight=False)
+            self.console.print(
+                terminal_text(f"{check}: {event.get('outcome')} ({event.get('seconds', 0):.1f} s)"), highlight=False
+            )

@@ -19,9 +19,21 @@ MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_CELLS = 2_000
 MAX_CELL_CHARS = 1_000_000
 MAX_CODE_CHARS = 5_000_000
-MAX_MARKDOWN_PARSE_CHARS = 20_000   # a markdown cell longer than this is not checked for code
-CELL_MAGICS_DROPPED_WHOLE = ("%%bash", "%%sh", "%%script", "%%system", "%%writefile", "%%html", "%%javascript",
-                             "%%latex", "%%markdown", "%%svg", "%%perl", "%%ruby")
+MAX_MARKDOWN_PARSE_CHARS = 20_000  # a markdown cell longer than this is not checked for code
+CELL_MAGICS_DROPPED_WHOLE = (
+    "%%bash",
+    "%%sh",
+    "%%script",
+    "%%system",
+    "%%writefile",
+    "%%html",
+    "%%javascript",
+    "%%latex",
+    "%%markdown",
+    "%%svg",
+    "%%perl",
+    "%%ruby",
+)
 
 
 class MalformedNotebook(BadInput, ValueError):
@@ -38,13 +50,16 @@ def read_notebook(path: Path) -> nbformat.NotebookNode:
     """Read and validate a notebook, or raise :class:`MalformedNotebook` saying why."""
     size = Path(path).stat().st_size
     if size > MAX_NOTEBOOK_BYTES:
-        raise MalformedNotebook(f"{Path(path).name} is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB "
-                                "a notebook may hold; clear its outputs (Kernel > Restart & Clear Output) and save")
+        raise MalformedNotebook(
+            f"{Path(path).name} is {size / 2**20:.0f} MB, over the {MAX_NOTEBOOK_BYTES // 2**20} MB "
+            "a notebook may hold; clear its outputs (Kernel > Restart & Clear Output) and save"
+        )
     try:
         text = Path(path).read_bytes().decode("utf-8")
     except UnicodeDecodeError as error:
-        raise MalformedNotebook(f"{Path(path).name} is not UTF-8 text (byte {error.start}); save it again "
-                                "from Jupyter") from None
+        raise MalformedNotebook(
+            f"{Path(path).name} is not UTF-8 text (byte {error.start}); save it again from Jupyter"
+        ) from None
     try:
         notebook = nbformat.reads(text, as_version=4)
         nbformat.validate(notebook)
@@ -65,25 +80,30 @@ def notebook_to_module(path: Path) -> ConvertedNotebook:
     except MalformedNotebook:
         raise
     except Exception as error:  # MemoryError, RecursionError, anything a hostile file may provoke
-        raise MalformedNotebook(f"{Path(path).name} could not be read as a notebook "
-                                f"({type(error).__name__}); save it again from Jupyter") from None
+        raise MalformedNotebook(
+            f"{Path(path).name} could not be read as a notebook ({type(error).__name__}); save it again from Jupyter"
+        ) from None
 
 
 def _notebook_to_module(path: Path) -> ConvertedNotebook:
     notebook = read_notebook(path)
     if len(notebook.cells) > MAX_CELLS:
         raise MalformedNotebook(f"{Path(path).name} has {len(notebook.cells):,} cells, more than {MAX_CELLS:,}")
-    oversized = [number for number, cell in enumerate(notebook.cells, start=1)
-                 if len(cell.get("source", "")) > MAX_CELL_CHARS]
+    oversized = [
+        number for number, cell in enumerate(notebook.cells, start=1) if len(cell.get("source", "")) > MAX_CELL_CHARS
+    ]
     if oversized:
-        raise MalformedNotebook(f"cell {oversized[0]} of {Path(path).name} holds more than "
-                                f"{MAX_CELL_CHARS:,} characters")
+        raise MalformedNotebook(
+            f"cell {oversized[0]} of {Path(path).name} holds more than {MAX_CELL_CHARS:,} characters"
+        )
     notes: list[str] = []
     cells: list[tuple[int, str]] = []
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type == "markdown" and _looks_like_code(cell.source):
-            notes.append(f"cell {number} is a markdown cell but holds Python code; it was NOT graded. "
-                         "Turn it back into a code cell.")
+            notes.append(
+                f"cell {number} is a markdown cell but holds Python code; it was NOT graded. "
+                "Turn it back into a code cell."
+            )
         if cell.cell_type == "code":
             cells.append((number, cell.source))
     converted = cells_to_module(cells, origin=Path(path).name)
@@ -93,7 +113,7 @@ def _notebook_to_module(path: Path) -> ConvertedNotebook:
     return converted
 
 
-MODULE_HEADER = '''# Made by the grader from {origin}: every code cell runs in order, as Jupyter runs them.
+MODULE_HEADER = """# Made by the grader from {origin}: every code cell runs in order, as Jupyter runs them.
 # A cell that fails is recorded and the next ones still run, so what they define still counts;
 # tracebacks name the cell and the line in it.
 import linecache as __notebook_linecache__
@@ -108,7 +128,7 @@ def __run_notebook_cell__(number, source):
         exec(compile(source, name, "exec"), globals())
     except BaseException as error:  # a failing cell must not stop the cells after it
         __notebook_cell_errors__.append((number, error))
-'''
+"""
 SCRATCH_MARK = "# scratch"
 CHECK_CALLS = ("from grader import", "import grader", "check(", "grader.check(")
 
@@ -139,8 +159,10 @@ def cells_to_module(cells: list[tuple[int, str]], *, origin: str) -> ConvertedNo
             if line.startswith(CHECK_CALLS):  # the notebook's own check() cell grades, it is not graded
                 kept.append("pass  # check() is not part of the graded code")
             elif stripped.startswith(("%", "!")) or "get_ipython()" in stripped:
-                notes.append(f"cell {number}, line {line_number}: removed {stripped[:60]!r} "
-                             "(IPython magics and shell commands do not run when grading)")
+                notes.append(
+                    f"cell {number}, line {line_number}: removed {stripped[:60]!r} "
+                    "(IPython magics and shell commands do not run when grading)"
+                )
                 kept.append(line[: len(line) - len(stripped)] + "pass  # removed by the grader")
             else:
                 kept.append(line)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rich.console import Console, Group
+from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -64,7 +64,7 @@ def _shared_messages(result: RunResult) -> dict[str, int]:
 
 
 def _message(check: CheckResult, shared: dict[str, int], *, verbose: bool) -> Text:
-    symbol, style = OUTCOME_STYLE[check.outcome]
+    _, style = OUTCOME_STYLE[check.outcome]
     text = Text(check.outcome.label, style=style)
     if check.duration_seconds >= 0.05:
         text.append(f"  ({check.duration_seconds:.1f} s)", style="dim")
@@ -74,8 +74,10 @@ def _message(check: CheckResult, shared: dict[str, int], *, verbose: bool) -> Te
         else:
             text.append("\n" + clean_text(check.output), style="default")
     if check.candidate_output and (verbose or check.outcome is not Outcome.PASSED):
-        text.append("\nYour code printed:\n" + _last_lines(clean_text(check.candidate_output), CANDIDATE_OUTPUT_LINES),
-                    style="dim")
+        text.append(
+            "\nYour code printed:\n" + _last_lines(clean_text(check.candidate_output), CANDIDATE_OUTPUT_LINES),
+            style="dim",
+        )
     return text
 
 
@@ -96,13 +98,17 @@ def _as_table(result: RunResult, shared: dict[str, int], *, verbose: bool) -> Ta
     table.add_column("Result", ratio=5)
     for check in result.checks:
         symbol, style = OUTCOME_STYLE[check.outcome]
-        table.add_row(Text(symbol, style=style), _name(check), f"{_points(check.score)}/{_points(check.max_score)}",
-                      _message(check, shared, verbose=verbose))
+        table.add_row(
+            Text(symbol, style=style),
+            _name(check),
+            f"{_points(check.score)}/{_points(check.max_score)}",
+            _message(check, shared, verbose=verbose),
+        )
     return table
 
 
 def _as_blocks(result: RunResult, shared: dict[str, int], *, verbose: bool) -> Group:
-    blocks = []
+    blocks: list[RenderableType] = []
     for check in result.checks:
         symbol, style = OUTCOME_STYLE[check.outcome]
         head = Text(f"{symbol} ", style=style)
@@ -116,39 +122,57 @@ def _as_blocks(result: RunResult, shared: dict[str, int], *, verbose: bool) -> G
     return Group(*blocks)
 
 
-def render_result(result: RunResult, *, console: Console, verbose: bool = False, hidden_points: float = 0,
-                  hidden_checks: int = 0) -> None:
+def render_result(
+    result: RunResult, *, console: Console, verbose: bool = False, hidden_points: float = 0, hidden_checks: int = 0
+) -> None:
     """Print ``result``: banners for shared messages, one entry per check, notes, and the total.
 
     ``hidden_points``/``hidden_checks`` are what the run left out (a candidate's run): said once, at
     the end, so that a full score here is never mistaken for a full score.
     """
     submission = result.submission.get("file") or result.submission.get("path", "")
-    console.print(terminal_text(f"{result.exercise} — {submission} (seed {result.seed}, {result.backend} backend)",
-                                style="bold"))
+    console.print(
+        terminal_text(f"{result.exercise} — {submission} (seed {result.seed}, {result.backend} backend)", style="bold")
+    )
     shared = _shared_messages(result)
     for message, number in shared.items():
         count = sum(check.output == message for check in result.checks)
-        console.print(Panel(terminal_text(_last_lines(clean_text(message), 40)),
-                            title=f"note {number}: {count} checks", title_align="left", border_style="red"))
+        console.print(
+            Panel(
+                terminal_text(_last_lines(clean_text(message), 40)),
+                title=f"note {number}: {count} checks",
+                title_align="left",
+                border_style="red",
+            )
+        )
     narrow = console.width < NARROW_COLUMNS
     console.print(_as_blocks(result, shared, verbose=verbose) if narrow else _as_table(result, shared, verbose=verbose))
     if result.output:
-        console.print(Panel(terminal_text(_last_lines(clean_text(result.output), 30)), title="Output",
-                            title_align="left"))
+        console.print(
+            Panel(terminal_text(_last_lines(clean_text(result.output), 30)), title="Output", title_align="left")
+        )
     if result.status is Status.ERROR:
         console.print(Text("Grading error: ", style="bold magenta") + terminal_text(result.error or ""))
-        console.print(Text("The score is incomplete; this is a problem of the grader or the machine, "
-                           "not of your submission." + (" Grade again." if result.retryable else ""),
-                           style="magenta"))
+        console.print(
+            Text(
+                "The score is incomplete; this is a problem of the grader or the machine, "
+                "not of your submission." + (" Grade again." if result.retryable else ""),
+                style="magenta",
+            )
+        )
     style = {"pass": "bold green", "fail": "bold yellow", "error": "bold magenta"}[result.status.value]
     total = Text(f"Total: {_points(result.score)} / {_points(result.max_score)}", style=style)
     total.append(f"  ({result.durations.get('total_seconds', 0):.1f} s)", style="dim")
     console.print(total)
     if hidden_points:
-        console.print(Text(f"{_points(hidden_points)} hidden point{'' if hidden_points == 1 else 's'} "
-                           f"({hidden_checks} check{'' if hidden_checks == 1 else 's'}) not run here; instructors "
-                           "grade with them too.", style="dim"))
+        console.print(
+            Text(
+                f"{_points(hidden_points)} hidden point{'' if hidden_points == 1 else 's'} "
+                f"({hidden_checks} check{'' if hidden_checks == 1 else 's'}) not run here; instructors "
+                "grade with them too.",
+                style="dim",
+            )
+        )
 
 
 def render_catalogue(exercises: list[Exercise], *, console: Console) -> None:
@@ -156,9 +180,11 @@ def render_catalogue(exercises: list[Exercise], *, console: Console) -> None:
     if console.width < NARROW_COLUMNS:
         for exercise in exercises:
             line = Text(exercise.slug, style="bold")
-            line.append(f"  {_points(exercise.public_points)} + {_points(exercise.hidden_points)} hidden points, "
-                        f"{len(exercise.checks) + exercise.hidden_check_count_without_file} checks, "
-                        f"{exercise.time_budget_seconds:g} CPU-s, {exercise.limits.memory_mb} MB")
+            line.append(
+                f"  {_points(exercise.public_points)} + {_points(exercise.hidden_points)} hidden points, "
+                f"{len(exercise.checks) + exercise.hidden_check_count_without_file} checks, "
+                f"{exercise.time_budget_seconds:g} CPU-s, {exercise.limits.memory_mb} MB"
+            )
             console.print(line)
             console.print(Text(f"    {exercise.title}", style="dim"))
         return
@@ -171,8 +197,13 @@ def render_catalogue(exercises: list[Exercise], *, console: Console) -> None:
     table.add_column("Budget (CPU s)", justify="right")
     table.add_column("Memory", justify="right")
     for exercise in exercises:
-        table.add_row(exercise.slug, exercise.title, ", ".join(map(str, exercise.seed_questions)),
-                      str(len(exercise.checks) + exercise.hidden_check_count_without_file),
-                      f"{_points(exercise.public_points)} + {_points(exercise.hidden_points)}",
-                      f"{exercise.time_budget_seconds:g}", f"{exercise.limits.memory_mb} MB")
+        table.add_row(
+            exercise.slug,
+            exercise.title,
+            ", ".join(map(str, exercise.seed_questions)),
+            str(len(exercise.checks) + exercise.hidden_check_count_without_file),
+            f"{_points(exercise.public_points)} + {_points(exercise.hidden_points)}",
+            f"{exercise.time_budget_seconds:g}",
+            f"{exercise.limits.memory_mb} MB",
+        )
     console.print(table)

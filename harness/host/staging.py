@@ -95,8 +95,9 @@ def _files_to_copy(source: Path) -> list[tuple[Path, Path]]:
 PREFERENCES = ("module", "notebook", "newest")
 
 
-def choose_file(folder: Path, *, module: str, pristine: dict[str, str | None] | None = None,
-                prefer: str | None = None) -> tuple[Path, list[str]]:
+def choose_file(
+    folder: Path, *, module: str, pristine: dict[str, str | None] | None = None, prefer: str | None = None
+) -> tuple[Path, list[str]]:
     """Pick the file to grade in a folder: the module, or the notebook, whichever was filled in.
 
     Only one of ``<module>.py`` and ``<module>.ipynb`` present: that one.  Both present: the one
@@ -109,7 +110,9 @@ def choose_file(folder: Path, *, module: str, pristine: dict[str, str | None] | 
     python_file = folder / module
     notebook = folder / (Path(module).stem + ".ipynb")
     if not python_file.is_file() and not notebook.is_file():
-        present = sorted(path.name for path in folder.glob("*.py")) + sorted(path.name for path in folder.glob("*.ipynb"))
+        present = sorted(path.name for path in folder.glob("*.py")) + sorted(
+            path.name for path in folder.glob("*.ipynb")
+        )
         raise MissingSubmissionFile(
             f"{folder} has no {module} (or {notebook.name}), the file this exercise grades"
             + (f" (found: {', '.join(present)})" if present else "")
@@ -120,8 +123,7 @@ def choose_file(folder: Path, *, module: str, pristine: dict[str, str | None] | 
         return notebook, []
     pristine = pristine or {}
     python_untouched = pristine.get("module") is not None and module_fingerprint(python_file) == pristine["module"]
-    notebook_untouched = (pristine.get("notebook") is not None
-                          and notebook_fingerprint(notebook) == pristine["notebook"])
+    notebook_untouched = pristine.get("notebook") is not None and notebook_fingerprint(notebook) == pristine["notebook"]
     if python_untouched and not notebook_untouched:
         return notebook, [f"graded {notebook.name}; {module} is still the untouched skeleton"]
     if notebook_untouched and not python_untouched:
@@ -130,7 +132,8 @@ def choose_file(folder: Path, *, module: str, pristine: dict[str, str | None] | 
         return python_file, [f"graded {module}; neither it nor {notebook.name} has been filled in yet"]
     if prefer is not None:
         chosen = {"module": python_file, "notebook": notebook}.get(prefer) or max(
-            (python_file, notebook), key=lambda path: path.stat().st_mtime)
+            (python_file, notebook), key=lambda path: path.stat().st_mtime
+        )
         other = notebook if chosen == python_file else python_file
         rule = "the newest modified" if prefer == "newest" else f"--prefer {prefer}"
         return chosen, [f"graded {chosen.name}: both it and {other.name} are filled in, and the rule is {rule}"]
@@ -140,8 +143,14 @@ def choose_file(folder: Path, *, module: str, pristine: dict[str, str | None] | 
     )
 
 
-def stage_submission(source: Path, destination: Path, *, module: str, pristine: dict[str, str | None] | None = None,
-                     prefer: str | None = None) -> StagedSubmission:
+def stage_submission(
+    source: Path,
+    destination: Path,
+    *,
+    module: str,
+    pristine: dict[str, str | None] | None = None,
+    prefer: str | None = None,
+) -> StagedSubmission:
     """Copy the submission at ``source`` (a folder, a ``.py`` or an ``.ipynb``) into ``destination``."""
     source = Path(source)
     if not source.exists():
@@ -175,5 +184,4 @@ def stage_submission(source: Path, destination: Path, *, module: str, pristine: 
         path.chmod(0o755 if path.is_dir() else 0o644)
     destination.chmod(0o755)
     digest = hashlib.sha256(graded.read_bytes()).hexdigest()
-    return StagedSubmission(directory=destination, module_file=module, source=graded, sha256=digest,
-                            notes=tuple(notes))
+    return StagedSubmission(directory=destination, module_file=module, source=graded, sha256=digest, notes=tuple(notes))

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from rich.console import Console
 from rich.text import Text
@@ -30,8 +30,11 @@ WATCHED_SUFFIXES = (".py", ".ipynb")
 def fingerprint(path: Path) -> str:
     """A digest of the files a grading reads: the file itself, or the .py and .ipynb files of a folder."""
     path = Path(path)
-    files = [path] if path.is_file() else sorted(child for child in path.rglob("*")
-                                                 if child.suffix in WATCHED_SUFFIXES and child.is_file())
+    files = (
+        [path]
+        if path.is_file()
+        else sorted(child for child in path.rglob("*") if child.suffix in WATCHED_SUFFIXES and child.is_file())
+    )
     digest = hashlib.sha256()
     for file in files:
         try:
@@ -44,10 +47,16 @@ def fingerprint(path: Path) -> str:
 def changes(before: RunResult, after: RunResult) -> tuple[list[str], list[str]]:
     """(checks now passing that were not, checks now failing that passed), by id."""
     was = {check.check_id: check.outcome is Outcome.PASSED for check in before.checks}
-    fixed = [short_id(check) for check in after.checks if check.outcome is Outcome.PASSED and not was.get(
-        check.check_id, False)]
-    broken = [short_id(check) for check in after.checks if check.outcome is not Outcome.PASSED and was.get(
-        check.check_id, False)]
+    fixed = [
+        short_id(check)
+        for check in after.checks
+        if check.outcome is Outcome.PASSED and not was.get(check.check_id, False)
+    ]
+    broken = [
+        short_id(check)
+        for check in after.checks
+        if check.outcome is not Outcome.PASSED and was.get(check.check_id, False)
+    ]
     return fixed, broken
 
 
@@ -63,9 +72,18 @@ def show_changes(before: RunResult, after: RunResult, console: Console) -> None:
     console.print(Text(f"Total: {after.score:g} / {after.max_score:g}", style="bold"))
 
 
-def watch_submission(*, path: Path, exercise_slug: str | None, seed: int, backend: str, only=(),
-                     data_secret: str | None = None, console: Console, stop: threading.Event | None = None,
-                     on_result: Callable[[RunResult], None] | None = None) -> None:
+def watch_submission(
+    *,
+    path: Path,
+    exercise_slug: str | None,
+    seed: int,
+    backend: str,
+    only=(),
+    data_secret: str | None = None,
+    console: Console,
+    stop: threading.Event | None = None,
+    on_result: Callable[[RunResult], None] | None = None,
+) -> None:
     """Grade ``path`` now and again after every change to its files, until Ctrl-C (or ``stop``)."""
     exercise = resolve_exercise(path, exercise_slug)
     secret = data_secret or new_salt()
@@ -74,11 +92,19 @@ def watch_submission(*, path: Path, exercise_slug: str | None, seed: int, backen
     while not stop.is_set():
         seen = fingerprint(path)
         with RunProgress(console) as progress:
-            result = grade_submission(path=path, exercise=exercise.slug, seed=seed, backend=backend, only=only,
-                                      data_secret=secret, on_progress=progress)
+            result = grade_submission(
+                path=path,
+                exercise=exercise.slug,
+                seed=seed,
+                backend=backend,
+                only=only,
+                data_secret=secret,
+                on_progress=progress,
+            )
         if previous is None:
-            render_result(result, console=console, hidden_points=exercise.hidden_points,
-                          hidden_checks=exercise.hidden_check_count)
+            render_result(
+                result, console=console, hidden_points=exercise.hidden_points, hidden_checks=exercise.hidden_check_count
+            )
         else:
             show_changes(previous, result, console)
         if on_result is not None:

@@ -25,6 +25,7 @@ import io
 import json
 import math
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
@@ -156,17 +157,16 @@ def _bytes_to_array(body: bytes) -> np.ndarray:
     return array
 
 
-def write_message(stream: BinaryIO, header: dict, arrays: list[np.ndarray] = (), *,
-                  cap_bytes: int = DEFAULT_MESSAGE_CAP_BYTES) -> None:
+def write_message(
+    stream: BinaryIO, header: dict, arrays: Sequence[np.ndarray] = (), *, cap_bytes: int = DEFAULT_MESSAGE_CAP_BYTES
+) -> None:
     """Write one frame: the header (with array sizes added) and the array bodies."""
     bodies = [_array_to_bytes(array) for array in arrays]
     header = dict(header, array_sizes=[len(body) for body in bodies])
     header_bytes = json.dumps(header, allow_nan=True).encode("utf-8")
     total = len(header_bytes) + sum(len(body) for body in bodies)
     if len(header_bytes) > MAX_HEADER_BYTES or total > cap_bytes:
-        raise ProtocolError(
-            f"message of {total:,} bytes exceeds the cap of {cap_bytes:,} bytes"
-        )
+        raise ProtocolError(f"message of {total:,} bytes exceeds the cap of {cap_bytes:,} bytes")
     stream.write(HEADER_LENGTH.pack(len(header_bytes)))
     stream.write(header_bytes)
     for body in bodies:
@@ -201,9 +201,6 @@ def read_message(stream: BinaryIO, *, cap_bytes: int = DEFAULT_MESSAGE_CAP_BYTES
     if not isinstance(sizes, list) or not all(isinstance(size, int) and size >= 0 for size in sizes):
         raise ProtocolError("malformed array sizes")
     if header_size + sum(sizes) > cap_bytes:
-        raise ProtocolError(
-            f"message of {header_size + sum(sizes):,} bytes exceeds the cap of {cap_bytes:,} bytes"
-        )
+        raise ProtocolError(f"message of {header_size + sum(sizes):,} bytes exceeds the cap of {cap_bytes:,} bytes")
     arrays = [_bytes_to_array(_read_exactly(stream, size)) for size in sizes]
     return header, arrays
-

@@ -24,8 +24,8 @@ RESULT_FORMAT_VERSION = 2
 class Status(str, enum.Enum):
     """The verdict of a whole run."""
 
-    PASS = "pass"    # every check passed
-    FAIL = "fail"    # graded, with some points lost
+    PASS = "pass"  # every check passed
+    FAIL = "fail"  # graded, with some points lost
     ERROR = "error"  # the grading itself could not complete; the score is not trustworthy
 
 
@@ -101,7 +101,7 @@ class CheckResult:
             "measurements": self.measurements,
         }
 
-    def clean(self) -> "CheckResult":
+    def clean(self) -> CheckResult:
         """Sanitise every text of this check in place (see :mod:`harness.wire.text`); return it."""
         self.check_id, self.name = clean_name(self.check_id), clean_name(self.name) or "check"
         self.output, self.candidate_output = clean_text(self.output), clean_text(self.candidate_output)
@@ -109,7 +109,7 @@ class CheckResult:
         return self
 
     @classmethod
-    def from_json(cls, data: dict) -> "CheckResult":
+    def from_json(cls, data: dict) -> CheckResult:
         return cls(
             check_id=data["check_id"],
             name=data["name"],
@@ -138,28 +138,45 @@ class RunResult:
     error: str | None = None
     durations: dict = field(default_factory=dict)
     versions: dict = field(default_factory=dict)
-    data_secret: str | None = None   # a fingerprint of the secret the check data came from, never the secret
-    retryable: bool = False          # an error that grading again may cure (an overloaded machine)
+    data_secret: str | None = None  # a fingerprint of the secret the check data came from, never the secret
+    retryable: bool = False  # an error that grading again may cure (an overloaded machine)
 
     @classmethod
-    def unrun(cls, *, exercise: str, seed: int, specs, message: str, outcome: Outcome = Outcome.NOT_RUN,
-              error: str | None = None, output: str = "", versions: dict | None = None) -> "RunResult":
+    def unrun(
+        cls,
+        *,
+        exercise: str,
+        seed: int,
+        specs,
+        message: str,
+        outcome: Outcome = Outcome.NOT_RUN,
+        error: str | None = None,
+        output: str = "",
+        versions: dict | None = None,
+    ) -> RunResult:
         """A result in which every check of ``specs`` (CheckSpec-like) is listed, none of them run."""
-        checks = [CheckResult(spec.check_id, spec.name, spec.points, outcome=outcome, output=message,
-                              hidden=spec.hidden) for spec in specs]
-        return cls(exercise=exercise, seed=seed, checks=checks, error=error, output=output,
-                   versions=dict(versions or {}))
+        checks = [
+            CheckResult(spec.check_id, spec.name, spec.points, outcome=outcome, output=message, hidden=spec.hidden)
+            for spec in specs
+        ]
+        return cls(
+            exercise=exercise, seed=seed, checks=checks, error=error, output=output, versions=dict(versions or {})
+        )
 
-    def clean(self) -> "RunResult":
+    def clean(self) -> RunResult:
         """Sanitise every text of this result in place, so that no sink can choke on it; return it."""
         self.output = clean_text(self.output)
         self.error = clean_text(self.error) if self.error is not None else None
         self.backend = clean_name(self.backend)
         self.image = clean_name(self.image) if self.image is not None else None
-        self.submission = {clean_name(key): clean_name(value) if isinstance(value, str) else value
-                           for key, value in self.submission.items()}
-        self.versions = {clean_name(key): clean_name(value) if isinstance(value, str) else value
-                         for key, value in self.versions.items()}
+        self.submission = {
+            clean_name(key): clean_name(value) if isinstance(value, str) else value
+            for key, value in self.submission.items()
+        }
+        self.versions = {
+            clean_name(key): clean_name(value) if isinstance(value, str) else value
+            for key, value in self.versions.items()
+        }
         for check in self.checks:
             check.clean()
         return self
@@ -203,7 +220,7 @@ class RunResult:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "RunResult":
+    def from_json(cls, data: dict) -> RunResult:
         validate_schema(data)
         return cls(
             exercise=data["exercise"],
@@ -242,4 +259,3 @@ def validate_schema(data: Any) -> None:
     except jsonschema.ValidationError as error:
         location = "/".join(str(part) for part in error.absolute_path) or "(top level)"
         raise InvalidResult(f"result does not match the schema at {location}: {error.message}") from None
-

@@ -53,12 +53,12 @@ class RunSpec:
     grader_dir: str
     submission_file: str
     seed: int
-    data_secret: str            # hex salt; with the seed it determines every check's data
+    data_secret: str  # hex salt; with the seed it determines every check's data
     include_hidden: bool
     results_file: str
-    worker_user: str | int | None = None   # run the worker as this user (name or uid), never as the grader's
-    cgroup: str | None = None   # a cgroup the host made for this run: workers get child cgroups in it
-    threads: int = 1            # threads of the candidate's numerical libraries: fixed, so results repeat
+    worker_user: str | int | None = None  # run the worker as this user (name or uid), never as the grader's
+    cgroup: str | None = None  # a cgroup the host made for this run: workers get child cgroups in it
+    threads: int = 1  # threads of the candidate's numerical libraries: fixed, so results repeat
     stop_at_first_failure: bool = False  # selftest's argument mutants only need to know a point is lost
     only: tuple[str, ...] = ()  # check ids to run (grade --only); empty: every check
 
@@ -74,7 +74,7 @@ class RunSpec:
         return Path(path)
 
     @classmethod
-    def read(cls, path: Path, *, remove: bool = True) -> "RunSpec":
+    def read(cls, path: Path, *, remove: bool = True) -> RunSpec:
         """Read a specification, then remove its file where the folder allows it."""
         path = Path(path)
         try:

@@ -24,7 +24,7 @@ MAX_LINE_CHARS = 2_000
 MAX_TEXT_CHARS = 200_000
 REPLACEMENT = "\ufffd"
 _INVISIBLE = "\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2060\u2066\u2067\u2068\u2069\ufeff"
-_DELETED = {code: None for code in [*range(0x00, 0x09), 0x0b, 0x0c, *range(0x0e, 0x20), 0x7f, *range(0x80, 0xa0)]}
+_DELETED = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32), 127, *range(128, 160)])
 _DELETED.update({ord(character): None for character in _INVISIBLE})
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -34,13 +34,14 @@ def clean_text(text: object, *, max_line: int = MAX_LINE_CHARS, max_total: int =
     if not isinstance(text, str):
         text = str(text)
     if len(text) > 4 * max_total:  # do not spend time cleaning what will be cut anyway
-        text = text[: 2 * max_total] + text[-2 * max_total:]
+        text = text[: 2 * max_total] + text[-2 * max_total :]
     text = _SURROGATE.sub(REPLACEMENT, text)
     text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_DELETED)
     if max_line and any(len(line) > max_line for line in text.split("\n")):
-        text = "\n".join(line if len(line) <= max_line else
-                         line[:max_line] + f"... [{len(line) - max_line:,} characters trimmed]"
-                         for line in text.split("\n"))
+        text = "\n".join(
+            line if len(line) <= max_line else line[:max_line] + f"... [{len(line) - max_line:,} characters trimmed]"
+            for line in text.split("\n")
+        )
     if max_total and len(text) > max_total:
         half = max_total // 2
         text = text[:half] + f"\n... [{len(text) - max_total:,} characters trimmed] ...\n" + text[-half:]

@@ -9,7 +9,8 @@ behaviour with the original's on data of its own (:mod:`harness.grader.keras_mod
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 _EXPORTERS: dict[str, Callable[[Any], Any]] = {}
 

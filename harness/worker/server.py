@@ -51,10 +51,14 @@ def _safe_repr(value: Any) -> str:
 
 def describe_exception(error: BaseException, module_file: str | None) -> dict:
     """Describe an exception as data, keeping only the frames in the candidate's code."""
-    frames = traceback.extract_tb(error.__traceback__)
+    frames: list[traceback.FrameSummary] = list(traceback.extract_tb(error.__traceback__))
     if module_file:
-        own = [frame for frame in frames if frame.name != "__run_notebook_cell__" and (
-            os.path.abspath(frame.filename) == module_file or frame.filename.startswith(NOTEBOOK_CELL_PREFIX))]
+        own = [
+            frame
+            for frame in frames
+            if frame.name != "__run_notebook_cell__"
+            and (os.path.abspath(frame.filename) == module_file or frame.filename.startswith(NOTEBOOK_CELL_PREFIX))
+        ]
         frames = own or frames[-3:]
     lines = traceback.format_list(frames)
     if isinstance(error, SyntaxError):
@@ -128,7 +132,7 @@ class Worker:
         self.responses = response_stream
         self.cap_bytes = cap_bytes
         self.handles = HandleTable()
-        self.module = None
+        self.module: Any = None
         self.import_error: dict | None = None
 
     def import_submission(self) -> None:
@@ -148,14 +152,13 @@ class Worker:
             self.import_error = describe_exception(error, self.module_file)
             if isinstance(error, SyntaxError):
                 self.import_error["message"] = (
-                    f"{error.msg} (line {error.lineno}"
-                    + (f", column {error.offset}" if error.offset else "")
-                    + ")"
+                    f"{error.msg} (line {error.lineno}" + (f", column {error.offset}" if error.offset else "") + ")"
                 )
                 if "utf-8" in str(error.msg).lower() or "unicode error" in str(error.msg).lower():
                     self.import_error["message"] += (
                         ". Your file is not saved as UTF-8 text: save it again as UTF-8 (in most editors: "
-                        "File > Save with Encoding > UTF-8)")
+                        "File > Save with Encoding > UTF-8)"
+                    )
         self.import_seconds = time.perf_counter() - started
 
     def send(self, header: dict, value: Any = None) -> None:
@@ -164,9 +167,19 @@ class Worker:
             tree = encoder.encode(_to_plain(value))
             write_message(self.responses, dict(header, value=tree), encoder.arrays, cap_bytes=self.cap_bytes)
         except ProtocolError as error:
-            write_message(self.responses, {"ok": False, "error": {
-                "type": "ReturnValueTooLarge" if "exceeds the cap" in str(error) else "UnsendableValue",
-                "message": str(error), "traceback": "", "not_implemented": False, "memory": False}})
+            write_message(
+                self.responses,
+                {
+                    "ok": False,
+                    "error": {
+                        "type": "ReturnValueTooLarge" if "exceeds the cap" in str(error) else "UnsendableValue",
+                        "message": str(error),
+                        "traceback": "",
+                        "not_implemented": False,
+                        "memory": False,
+                    },
+                },
+            )
 
     def resolve(self, reference: HandleRef) -> Any:
         return self.handles.get(reference)
@@ -174,14 +187,29 @@ class Worker:
     def handle(self, header: dict, arrays: list) -> None:
         operation = header.get("op")
         if operation == "hello":
-            functions = sorted(
-                name for name, value in vars(self.module or object()).items()
-                if callable(value) and not name.startswith("_")
-            ) if self.module else []
-            cell_errors = [dict(describe_exception(error, self.module_file), cell=int(number))
-                           for number, error in getattr(self.module, "__notebook_cell_errors__", [])[:20]]
-            self.send({"ok": True, "import_error": self.import_error, "functions": functions,
-                       "import_seconds": self.import_seconds, "pid": os.getpid(), "cell_errors": cell_errors})
+            functions: list[str] = (
+                sorted(
+                    name
+                    for name, value in vars(self.module or object()).items()
+                    if callable(value) and not name.startswith("_")
+                )
+                if self.module
+                else []
+            )
+            cell_errors = [
+                dict(describe_exception(error, self.module_file), cell=int(number))
+                for number, error in getattr(self.module, "__notebook_cell_errors__", [])[:20]
+            ]
+            self.send(
+                {
+                    "ok": True,
+                    "import_error": self.import_error,
+                    "functions": functions,
+                    "import_seconds": self.import_seconds,
+                    "pid": os.getpid(),
+                    "cell_errors": cell_errors,
+                }
+            )
             return
         if operation == "release":
             self.handles.release([int(number) for number in header.get("handles", [])])
@@ -235,8 +263,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--module-file", required=True)
     parser.add_argument("--request-fd", type=int)
     parser.add_argument("--response-fd", type=int)
-    parser.add_argument("--stdio", action="store_true",
-                        help="requests on standard input, replies on standard output (Windows)")
+    parser.add_argument(
+        "--stdio", action="store_true", help="requests on standard input, replies on standard output (Windows)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cap-bytes", type=int, default=256 * 1024 * 1024)
     parser.add_argument("--threads", type=int, default=1)
@@ -266,7 +295,7 @@ def _take_standard_streams():
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(2, 1)
-    sys.stdin = open(os.devnull)
+    sys.stdin = open(os.devnull)  # noqa: SIM115 - stays open for the worker's whole life
     sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", errors="replace", closefd=False)
     return requests, responses
 

@@ -18,10 +18,12 @@ FIXTURE_GRADERS = TESTS / "fixtures" / "graders"
 FULL = (SCENARIOS / "scores_full_marks" / "probe.py").read_text()
 
 PARTIALS = {  # name: (source, expected score out of 6)
-    "partial_add_subtracts": (FULL.replace("return a + b", "return a - b"), 3.0),       # add and add_large fail
+    "partial_add_subtracts": (FULL.replace("return a + b", "return a - b"), 3.0),  # add and add_large fail
     "partial_scale_ignores_factor": (FULL.replace("return x * factor", "return x"), 5.0),
-    "partial_count_returns_float": (FULL.replace("return int(np.count_nonzero(x))",
-                                                 "return float(np.count_nonzero(x))"), 5.0),
+    "partial_count_returns_float": (
+        FULL.replace("return int(np.count_nonzero(x))", "return float(np.count_nonzero(x))"),
+        5.0,
+    ),
 }
 SCENARIO_CANDIDATES = {  # candidate: (scenario folder, expected score)
     "skeleton_1": ("not_implemented_scores_0", 0.0),
@@ -80,8 +82,11 @@ def _broken_zip(path: Path, kind: str) -> None:
     elif kind == "zip_bomb":
         write_zip(path, {"probe/probe.py": FULL, "probe/data.bin": b"\0" * (3 * 1024 * 1024)})
     elif kind == "zip_too_many":
-        write_zip(path, {"probe/probe.py": FULL, **{f"probe/notes/{n}.txt": "x" for n in range(600)}},
-                  compression=zipfile.ZIP_STORED)
+        write_zip(
+            path,
+            {"probe/probe.py": FULL, **{f"probe/notes/{n}.txt": "x" for n in range(600)}},
+            compression=zipfile.ZIP_STORED,
+        )
     elif kind == "zip_encrypted":
         data = bytearray(write_zip(path, {"probe/probe.py": FULL}).read_bytes())
         data[data.index(b"PK\x01\x02") + 8] |= 0x1  # the central directory's "encrypted" flag
@@ -104,8 +109,10 @@ def make_cohort(root: Path) -> Cohort:
         (root / f"full_loose_{number}" / "probe.py").write_text(FULL)
         expected[f"full_loose_{number}"] = 6.0
     write_zip(root / "full_zip.zip", {"probe/probe.py": FULL})
-    write_zip(root / "full_zip_wrapped.zip", {"full_zip_wrapped/probe/probe.py": FULL,
-                                              "__MACOSX/full_zip_wrapped/._probe.py": b"junk"})
+    write_zip(
+        root / "full_zip_wrapped.zip",
+        {"full_zip_wrapped/probe/probe.py": FULL, "__MACOSX/full_zip_wrapped/._probe.py": b"junk"},
+    )
     expected.update(full_zip=6.0, full_zip_wrapped=6.0)
     notebook = make_notebook(FULL, title="Engine probe", module="probe.py")
     (root / "full_notebook").mkdir()

@@ -17,7 +17,8 @@ def graded_cohort(tmp_path_factory) -> Cohort:
     gradebook = cohort.submissions.parent / "gradebook.sqlite"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADE_GRADERS_DIR", str(FIXTURE_GRADERS))
-        outcome = CliRunner().invoke(batch_command, [str(cohort.submissions), "--gradebook", str(gradebook),
-                                                     "-j", "2", "--backend", "local"])
+        outcome = CliRunner().invoke(
+            batch_command, [str(cohort.submissions), "--gradebook", str(gradebook), "-j", "2", "--backend", "local"]
+        )
     assert outcome.exit_code == 0, outcome.output + repr(outcome.exception)
     return Cohort(cohort.submissions, cohort.expected, cohort.messages, gradebook, outcome.output)

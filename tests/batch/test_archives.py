@@ -12,22 +12,35 @@ from .batch_cohort import FULL, write_zip
 
 
 def test_a_safe_zip_is_unpacked(tmp_path):
-    archive = write_zip(tmp_path / "alice.zip", {"probe/probe.py": FULL, "probe/": b"", "./notes/a.txt": "hi",
-                                                 "__MACOSX/probe/._probe.py": b"junk", "probe/.DS_Store": b"x"})
+    archive = write_zip(
+        tmp_path / "alice.zip",
+        {
+            "probe/probe.py": FULL,
+            "probe/": b"",
+            "./notes/a.txt": "hi",
+            "__MACOSX/probe/._probe.py": b"junk",
+            "probe/.DS_Store": b"x",
+        },
+    )
     written = extract_archive(archive, tmp_path / "out")
-    assert sorted(path.relative_to(tmp_path / "out").as_posix() for path in written) == ["notes/a.txt",
-                                                                                         "probe/probe.py"]
+    assert sorted(path.relative_to(tmp_path / "out").as_posix() for path in written) == [
+        "notes/a.txt",
+        "probe/probe.py",
+    ]
     assert (tmp_path / "out" / "probe" / "probe.py").read_text() == FULL
     assert stat.S_IMODE((tmp_path / "out" / "probe" / "probe.py").stat().st_mode) == 0o644
 
 
-@pytest.mark.parametrize("name, message", [
-    ("../evil.py", "zip-slip"),
-    ("probe/../../evil.py", "zip-slip"),
-    ("..\\evil.py", "zip-slip"),
-    ("/etc/cron.d/evil", "absolute path"),
-    ("C:/Windows/evil.py", "absolute path"),
-])
+@pytest.mark.parametrize(
+    "name, message",
+    [
+        ("../evil.py", "zip-slip"),
+        ("probe/../../evil.py", "zip-slip"),
+        ("..\\evil.py", "zip-slip"),
+        ("/etc/cron.d/evil", "absolute path"),
+        ("C:/Windows/evil.py", "absolute path"),
+    ],
+)
 def test_paths_that_escape_are_refused(tmp_path, name, message):
     archive = write_zip(tmp_path / "bad.zip", {"probe/probe.py": FULL, name: "x"})
     with pytest.raises(UnsafeArchive, match=message):
@@ -49,8 +62,9 @@ def test_symlinks_and_special_files_are_refused(tmp_path):
 
 
 def test_sizes_counts_and_bombs_are_limited(tmp_path):
-    limits = ArchiveLimits(max_members=3, max_member_bytes=1000, max_total_bytes=1500, max_ratio=50,
-                           ratio_floor_bytes=100)
+    limits = ArchiveLimits(
+        max_members=3, max_member_bytes=1000, max_total_bytes=1500, max_ratio=50, ratio_floor_bytes=100
+    )
     cases = {
         "members": ({f"f{n}.txt": "x" for n in range(4)}, "4 members, more than the 3"),
         "member": ({"big.bin": os.urandom(1001)}, "1,001 bytes unpacked, more than the 1,000"),
@@ -73,8 +87,7 @@ def test_broken_and_duplicate_archives_are_refused(tmp_path):
             handle.writestr("probe.py", "a = 2")
     with pytest.raises(UnsafeArchive, match="twice"):
         extract_archive(tmp_path / "twice.zip", tmp_path / "b")
-    data = bytearray(write_zip(tmp_path / "crc.zip", {"probe.py": FULL}, compression=zipfile.ZIP_STORED)
-                     .read_bytes())
+    data = bytearray(write_zip(tmp_path / "crc.zip", {"probe.py": FULL}, compression=zipfile.ZIP_STORED).read_bytes())
     data[data.index(b"import numpy")] ^= 0x20  # corrupt the stored bytes: the CRC no longer matches
     (tmp_path / "crc.zip").write_bytes(bytes(data))
     with pytest.raises(UnsafeArchive, match="cannot be unpacked"):

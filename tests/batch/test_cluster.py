@@ -33,7 +33,7 @@ distributed = pytest.importorskip("distributed", reason="pip install 'ml-grader[
 ROOT = Path(__file__).resolve().parents[2]
 DASK = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
 WORKER = [sys.executable, "-m", "distributed.cli.dask_worker"]
-SLOW_CANDIDATES = {"infinite_loop", "memory_hog"}   # seconds of budget each: left out of the 20
+SLOW_CANDIDATES = {"infinite_loop", "memory_hog"}  # seconds of budget each: left out of the 20
 
 
 def free_port() -> int:
@@ -43,8 +43,12 @@ def free_port() -> int:
 
 
 def cluster_environment(graders: Path = FIXTURE_GRADERS) -> dict:
-    return {**os.environ, "GRADE_GRADERS_DIR": str(graders), "PYTHONPATH": str(ROOT),
-            "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "2"}
+    return {
+        **os.environ,
+        "GRADE_GRADERS_DIR": str(graders),
+        "PYTHONPATH": str(ROOT),
+        "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "2",
+    }
 
 
 class Cluster:
@@ -54,21 +58,39 @@ class Cluster:
         self.tmp, self.port = tmp, free_port()
         self.address = f"tcp://127.0.0.1:{self.port}"
         self.processes: dict[str, subprocess.Popen] = {}
-        self.start("scheduler", [*DASK, "--host", "127.0.0.1", "--port", str(self.port), "--dashboard-address",
-                                 f"127.0.0.1:{free_port()}"])
+        self.start(
+            "scheduler",
+            [*DASK, "--host", "127.0.0.1", "--port", str(self.port), "--dashboard-address", f"127.0.0.1:{free_port()}"],
+        )
         for number in range(workers):
             self.add_worker(f"worker-{number}")
 
     def start(self, name: str, command: list[str], graders: Path = FIXTURE_GRADERS) -> subprocess.Popen:
         log = open(self.tmp / f"{name}.log", "w")  # noqa: SIM115 - closed when the process ends
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=cluster_environment(graders),
-                                   start_new_session=True)
+        process = subprocess.Popen(
+            command, stdout=log, stderr=subprocess.STDOUT, env=cluster_environment(graders), start_new_session=True
+        )
         self.processes[name] = process
         return process
 
     def add_worker(self, name: str, graders: Path = FIXTURE_GRADERS) -> None:
-        self.start(name, [*WORKER, self.address, "--nthreads", "1", "--nworkers", "1", "--name", name,
-                          "--no-dashboard", "--host", "127.0.0.1"], graders)
+        self.start(
+            name,
+            [
+                *WORKER,
+                self.address,
+                "--nthreads",
+                "1",
+                "--nworkers",
+                "1",
+                "--name",
+                name,
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+            ],
+            graders,
+        )
 
     def client(self):
         return distributed.Client(self.address, timeout=30)
@@ -111,20 +133,26 @@ def _cohort(root: Path, count: int) -> dict[str, float]:
         folder = root / f"candidate_{number:02d}"
         folder.mkdir(parents=True)
         partial = number % 2 == 1
-        (folder / "probe.py").write_text(FULL.replace("return a + b", "return a - b") if partial else
-                                         FULL.replace("import numpy as np", f"import numpy as np  # {number}"))
+        (folder / "probe.py").write_text(
+            FULL.replace("return a + b", "return a - b")
+            if partial
+            else FULL.replace("import numpy as np", f"import numpy as np  # {number}")
+        )
         expected[folder.name] = 3.0 if partial else 6.0
     return expected
 
 
 def _outcomes(gradebook: Path) -> dict:
-    return {(entry.candidate, entry.exercise): (entry.result.score, [(check.check_id, check.outcome.value)
-                                                                   for check in entry.result.checks])
-            for entry in Gradebook(gradebook).entries()}
+    return {
+        (entry.candidate, entry.exercise): (
+            entry.result.score,
+            [(check.check_id, check.outcome.value) for check in entry.result.checks],
+        )
+        for entry in Gradebook(gradebook).entries()
+    }
 
 
-def test_a_cohort_graded_on_the_cluster_equals_the_one_graded_locally(cluster, graded_cohort, tmp_path,
-                                                                      probe_graders):
+def test_a_cohort_graded_on_the_cluster_equals_the_one_graded_locally(cluster, graded_cohort, tmp_path, probe_graders):
     names = sorted(set(graded_cohort.expected) - SLOW_CANDIDATES)[:20]
     submissions = tmp_path / "submissions"
     submissions.mkdir()
@@ -135,26 +163,47 @@ def test_a_cohort_graded_on_the_cluster_equals_the_one_graded_locally(cluster, g
         else:
             shutil.copy2(source, submissions / source.name)
     gradebook = tmp_path / "cluster.sqlite"
-    outcome = CliRunner().invoke(batch_command, [str(submissions), "--gradebook", str(gradebook), "--cluster",
-                                                 cluster.address, "--data-secret", _secret(graded_cohort.gradebook)])
+    outcome = CliRunner().invoke(
+        batch_command,
+        [
+            str(submissions),
+            "--gradebook",
+            str(gradebook),
+            "--cluster",
+            cluster.address,
+            "--data-secret",
+            _secret(graded_cohort.gradebook),
+        ],
+    )
     assert outcome.exit_code == 0, outcome.output + repr(outcome.exception)
     assert "dashboard at http://" in outcome.output and "backend" in outcome.output
     local = {key: value for key, value in _outcomes(graded_cohort.gradebook).items() if key[0] in names}
     assert len(local) == 20 and _outcomes(gradebook) == local
     log = Gradebook(gradebook).gradings()
     assert sorted(row[0] for row in log) == sorted(names), "each result arrived exactly once"
-    again = CliRunner().invoke(batch_command, [str(submissions), "--gradebook", str(gradebook), "--cluster",
-                                               cluster.address])
+    again = CliRunner().invoke(
+        batch_command, [str(submissions), "--gradebook", str(gradebook), "--cluster", cluster.address]
+    )
     assert again.exit_code == 0 and "graded 0, skipped 20" in " ".join(again.output.split())
 
 
 def test_a_worker_killed_mid_batch_loses_no_result_and_duplicates_none(cluster, tmp_path, probe_graders):
     expected = _cohort(tmp_path / "submissions", 8)
     gradebook = tmp_path / "gradebook.sqlite"
-    command = [sys.executable, "-m", "harness.host.cli", "batch", str(tmp_path / "submissions"), "--gradebook",
-               str(gradebook), "--cluster", cluster.address]
-    batch = subprocess.Popen(command, env=cluster_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "harness.host.cli",
+        "batch",
+        str(tmp_path / "submissions"),
+        "--gradebook",
+        str(gradebook),
+        "--cluster",
+        cluster.address,
+    ]
+    batch = subprocess.Popen(
+        command, env=cluster_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     with cluster.client() as client:
         deadline = time.monotonic() + 120
         while not any(client.processing().values()) and time.monotonic() < deadline:
@@ -173,10 +222,18 @@ def test_a_worker_killed_mid_batch_loses_no_result_and_duplicates_none(cluster, 
 def test_a_client_killed_with_sigkill_resumes_with_what_is_missing(cluster, tmp_path, probe_graders):
     expected = _cohort(tmp_path / "submissions", 8)
     gradebook = tmp_path / "gradebook.sqlite"
-    command = [sys.executable, "-m", "harness.host.cli", "batch", str(tmp_path / "submissions"), "--gradebook",
-               str(gradebook), "--cluster", cluster.address]
-    batch = subprocess.Popen(command, env=cluster_environment(), stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+    command = [
+        sys.executable,
+        "-m",
+        "harness.host.cli",
+        "batch",
+        str(tmp_path / "submissions"),
+        "--gradebook",
+        str(gradebook),
+        "--cluster",
+        cluster.address,
+    ]
+    batch = subprocess.Popen(command, env=cluster_environment(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     recorded = 0
     while time.monotonic() < deadline and batch.poll() is None:
@@ -203,15 +260,17 @@ def test_a_client_killed_with_sigkill_resumes_with_what_is_missing(cluster, tmp_
 def test_a_worker_with_another_grader_is_refused_by_address(cluster, tmp_path, probe_graders):
     changed = tmp_path / "graders"
     shutil.copytree(FIXTURE_GRADERS, changed)
-    (changed / "probe" / "test_public.py").write_text((changed / "probe" / "test_public.py").read_text()
-                                                      + "\n# a newer grader\n")
+    (changed / "probe" / "test_public.py").write_text(
+        (changed / "probe" / "test_public.py").read_text() + "\n# a newer grader\n"
+    )
     cluster.add_worker("stranger", graders=changed)
     try:
         cluster.wait_for_workers(3)
         expected = _cohort(tmp_path / "submissions", 4)
         gradebook = tmp_path / "gradebook.sqlite"
-        outcome = CliRunner().invoke(batch_command, [str(tmp_path / "submissions"), "--gradebook", str(gradebook),
-                                                     "--cluster", cluster.address])
+        outcome = CliRunner().invoke(
+            batch_command, [str(tmp_path / "submissions"), "--gradebook", str(gradebook), "--cluster", cluster.address]
+        )
         assert outcome.exit_code == 0, outcome.output
         text = " ".join(outcome.output.split())
         assert "refused worker tcp://127.0.0.1:" in text and "grader for probe differs" in text
@@ -227,10 +286,20 @@ def test_the_scheduler_stopped_mid_batch_ends_the_batch_cleanly_with_exit_code_4
         own.wait_for_workers(1)
         expected = _cohort(tmp_path / "submissions", 6)
         gradebook = tmp_path / "gradebook.sqlite"
-        command = [sys.executable, "-m", "harness.host.cli", "batch", str(tmp_path / "submissions"), "--gradebook",
-                   str(gradebook), "--cluster", own.address]
-        batch = subprocess.Popen(command, env=cluster_environment(), stdout=subprocess.PIPE,
-                                 stderr=subprocess.STDOUT, text=True)
+        command = [
+            sys.executable,
+            "-m",
+            "harness.host.cli",
+            "batch",
+            str(tmp_path / "submissions"),
+            "--gradebook",
+            str(gradebook),
+            "--cluster",
+            own.address,
+        ]
+        batch = subprocess.Popen(
+            command, env=cluster_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline and not (gradebook.exists() and Gradebook(gradebook).gradings()):
             time.sleep(0.2)

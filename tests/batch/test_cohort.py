@@ -1,9 +1,9 @@
 """A cohort of 30 candidates, good, partial, broken and hostile, graded with -j 2 into one gradebook."""
 
-import pytest
 import shutil
 import sqlite3
 
+import pytest
 from click.testing import CliRunner
 
 from harness.host.batch.cli import batch_command
@@ -34,8 +34,10 @@ def test_refused_submissions_carry_their_reason(graded_cohort):
 
 def test_hostile_submissions_are_recorded_as_what_they_did(graded_cohort):
     results = {entry.candidate: entry.result for entry in Gradebook(graded_cohort.gradebook).entries()}
-    outcome = {name: {check.check_id.split("::")[1]: check.outcome for check in result.checks}
-               for name, result in results.items()}
+    outcome = {
+        name: {check.check_id.split("::")[1]: check.outcome for check in result.checks}
+        for name, result in results.items()
+    }
     assert outcome["infinite_loop"]["test_scale"] is Outcome.TIMEOUT
     assert outcome["memory_hog"]["test_scale"] is Outcome.OUT_OF_MEMORY
     assert outcome["attack_os_exit"]["test_scale"] is Outcome.CRASHED
@@ -65,8 +67,10 @@ def test_a_row_changed_outside_the_grader_is_graded_again(graded_cohort, probe_g
     gradebook = tmp_path / "gradebook.sqlite"
     _copy_gradebook(graded_cohort.gradebook, gradebook)
     with sqlite3.connect(gradebook) as connection:  # what a daemon left behind by a submission did
-        connection.execute("UPDATE results SET score = 6, result_json = replace(result_json, '\"score\": 0.0', "
-                           "'\"score\": 6.0') WHERE candidate = 'syntax_error'")
+        connection.execute(
+            "UPDATE results SET score = 6, result_json = replace(result_json, '\"score\": 0.0', "
+            "'\"score\": 6.0') WHERE candidate = 'syntax_error'"
+        )
     forged = {entry.candidate: entry for entry in Gradebook(gradebook).entries()}["syntax_error"]
     assert forged.result.score == 0 and "changed outside the grader" in forged.result.error
     arguments = [str(graded_cohort.submissions), "--gradebook", str(gradebook), "--backend", "local"]

@@ -16,10 +16,21 @@ from harness.wire.results import CheckResult, Outcome, RunResult
 
 pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
 
-GRADESCOPE_TOP_LEVEL = {"score": (int, float), "execution_time": (int,), "output": (str,), "tests": (list,),
-                        "extra_data": (dict,)}
-GRADESCOPE_TEST = {"name": (str,), "score": (int, float), "max_score": (int, float), "status": (str,),
-                   "output": (str,), "visibility": (str,)}
+GRADESCOPE_TOP_LEVEL = {
+    "score": (int, float),
+    "execution_time": (int,),
+    "output": (str,),
+    "tests": (list,),
+    "extra_data": (dict,),
+}
+GRADESCOPE_TEST = {
+    "name": (str,),
+    "score": (int, float),
+    "max_score": (int, float),
+    "status": (str,),
+    "output": (str,),
+    "visibility": (str,),
+}
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +41,7 @@ def exported(graded_cohort, tmp_path_factory):
 
 
 def test_gradescope_files_have_exactly_the_documented_fields(exported):
-    cohort, out, files = exported
+    cohort, out, _ = exported
     paths = sorted((out / "gradescope").glob("*/probe/results.json"))
     assert len(paths) == len(cohort.expected)
     for path in paths:
@@ -49,8 +60,9 @@ def test_gradescope_files_have_exactly_the_documented_fields(exported):
             assert 0 <= test["score"] <= test["max_score"]
         assert data["score"] == pytest.approx(sum(test["score"] for test in data["tests"]))
         assert data["score"] == cohort.expected[path.parent.parent.name.rsplit("-", 1)[0]]
-    hidden = json.loads((out / "gradescope" / file_name_for("full_zip") / "probe" / "results.json").read_text()
-                        )["tests"][-1]
+    hidden = json.loads((out / "gradescope" / file_name_for("full_zip") / "probe" / "results.json").read_text())[
+        "tests"
+    ][-1]
     assert hidden["visibility"] == "after_published"
 
 
@@ -77,10 +89,22 @@ def test_junit_xml_parses_with_a_suite_per_submission(exported):
 
 
 def test_junit_xml_survives_characters_xml_cannot_hold():
-    check = CheckResult("test_public.py::test_add", "add\x00 works", 2, outcome=Outcome.FAILED,
-                        output="expected 1\x1b[31m, got \x07 2\udcff", candidate_output="\x00\x01 printed")
-    entry = GradebookEntry("eve\x0b", "probe", TaskKey("s", "g", "local", 0, True), "eve",
-                           RunResult(exercise="probe", seed=0, checks=[check]), "now")
+    check = CheckResult(
+        "test_public.py::test_add",
+        "add\x00 works",
+        2,
+        outcome=Outcome.FAILED,
+        output="expected 1\x1b[31m, got \x07 2\udcff",
+        candidate_output="\x00\x01 printed",
+    )
+    entry = GradebookEntry(
+        "eve\x0b",
+        "probe",
+        TaskKey("s", "g", "local", 0, True),
+        "eve",
+        RunResult(exercise="probe", seed=0, checks=[check]),
+        "now",
+    )
     text = ElementTree.tostring(junit_xml([entry]).getroot(), encoding="unicode")
     parsed = ElementTree.fromstring(text)
     assert parsed.find("testsuite/testcase/failure").get("message").startswith("expected 1")
@@ -90,22 +114,37 @@ def test_csv_wide_and_long(exported):
     cohort, out, _ = exported
     with open(out / "grades_wide.csv", newline="") as stream:
         wide = list(csv.DictReader(stream))
-    assert list(wide[0]) == ["candidate", "name", "email", "probe", "probe status", "probe days late", "total",
-                             "max_total"]
+    assert list(wide[0]) == [
+        "candidate",
+        "name",
+        "email",
+        "probe",
+        "probe status",
+        "probe days late",
+        "total",
+        "max_total",
+    ]
     assert {row["candidate"]: float(row["probe"]) for row in wide} == cohort.expected
     for row in wide:  # a partial score is 'partial', never 'fail'
         expected = cohort.expected[row["candidate"]]
-        status = "missing" if row["candidate"] == "no_probe" else (
-            "full" if expected == 6 else "zero" if expected == 0 else "partial")
+        status = (
+            "missing"
+            if row["candidate"] == "no_probe"
+            else ("full" if expected == 6 else "zero" if expected == 0 else "partial")
+        )
         assert row["probe status"] == status, row
         assert row["probe days late"] == "0"
     assert all(row["total"] == row["probe"] and row["max_total"] == "6" for row in wide)
     with open(out / "grades_long.csv", newline="") as stream:
         long = list(csv.DictReader(stream))
     assert len(long) == 5 * len(cohort.expected)
-    assert {row["check_id"] for row in long} == {"test_public.py::test_add", "test_public.py::test_scale",
-                                                 "test_public.py::test_is_positive", "test_public.py::test_count",
-                                                 "test_hidden.py::test_add_large"}
+    assert {row["check_id"] for row in long} == {
+        "test_public.py::test_add",
+        "test_public.py::test_scale",
+        "test_public.py::test_is_positive",
+        "test_public.py::test_count",
+        "test_hidden.py::test_add_large",
+    }
     loop_scale = next(row for row in long if row["candidate"] == "infinite_loop" and row["check_id"].endswith("scale"))
     assert (loop_scale["outcome"], loop_scale["score"], loop_scale["max_score"]) == ("timeout", "0", "1")
     assert "CPU seconds" in loop_scale["message"]

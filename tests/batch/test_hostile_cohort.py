@@ -24,7 +24,9 @@ from .batch_cohort import FULL
 
 pytestmark = pytest.mark.integration  # grades submissions end to end: not in make test-fast
 
-DAEMON = FULL + '''
+DAEMON = (
+    FULL
+    + """
 
 def _haunt():
     import os, time
@@ -44,16 +46,19 @@ def _haunt():
 
 
 _haunt()
-'''
+"""
+)
 PRINTS_A_FAKE_SCORE = FULL.replace(
     "def add(a, b):",
     "import sys\n"
     "print('\\x1b[2J\\x1b[1;32mTotal: 20 / 20 (pass)\\x1b[0m [bold green]20/20[/bold green]')\n"
     "sys.stdout.flush()\n"
     "sys.stdout.buffer.write(b'\\xed\\xa0\\x80 not UTF-8 \\x00\\n')\n\n\n"
-    "def add(a, b):").replace(
-    "def count_nonzero(x):", "def count_nonzero(x):\n    raise ValueError('\\ud800 a lone surrogate in a message')\n\n\n"
-                            "def _unused(x):")
+    "def add(a, b):",
+).replace(
+    "def count_nonzero(x):",
+    "def count_nonzero(x):\n    raise ValueError('\\ud800 a lone surrogate in a message')\n\n\ndef _unused(x):",
+)
 
 
 @pytest.fixture
@@ -84,8 +89,20 @@ def _rows(gradebook: Path) -> dict:
 
 def test_hostile_candidates_leave_innocent_rows_and_exports_untouched(hostile_cohort, tmp_path):
     submissions, gradebook = hostile_cohort
-    outcome = CliRunner().invoke(batch_command, [str(submissions), "--gradebook", str(gradebook), "-j", "2",
-                                                 "--backend", "local", "--export-dir", str(tmp_path / "out")])
+    outcome = CliRunner().invoke(
+        batch_command,
+        [
+            str(submissions),
+            "--gradebook",
+            str(gradebook),
+            "-j",
+            "2",
+            "--backend",
+            "local",
+            "--export-dir",
+            str(tmp_path / "out"),
+        ],
+    )
     assert outcome.exit_code == 0, outcome.output + repr(outcome.exception)
     assert "\x1b" not in outcome.output
     rows = _rows(gradebook)
@@ -115,11 +132,22 @@ def test_innocent_rows_equal_a_batch_of_the_innocent_alone(hostile_cohort, tmp_p
     (alone / "innocent_1" / "probe.py").write_text(FULL)
     secret_book = tmp_path / "alone.sqlite"
     for folder, book in ((submissions, gradebook), (alone, secret_book)):
-        outcome = CliRunner().invoke(batch_command, [str(folder), "--gradebook", str(book), "--backend", "local",
-                                                     "--data-secret", "0123456789abcdef0123456789abcdef"])
+        outcome = CliRunner().invoke(
+            batch_command,
+            [
+                str(folder),
+                "--gradebook",
+                str(book),
+                "--backend",
+                "local",
+                "--data-secret",
+                "0123456789abcdef0123456789abcdef",
+            ],
+        )
         assert outcome.exit_code == 0, outcome.output
     together, separate = _rows(gradebook)["innocent_1"].result, _rows(secret_book)["innocent_1"].result
-    assert [(check.check_id, check.score, check.outcome) for check in together.checks] == \
-           [(check.check_id, check.score, check.outcome) for check in separate.checks]
+    assert [(check.check_id, check.score, check.outcome) for check in together.checks] == [
+        (check.check_id, check.score, check.outcome) for check in separate.checks
+    ]
     exported = CliRunner().invoke(export_command, [str(gradebook), "--out", str(tmp_path / "exports")])
     assert exported.exit_code == 0, exported.output

@@ -43,8 +43,10 @@ def test_moodle_folders_are_matched_by_participant_id_and_name(tmp_path):
     _file(download / "index.html")
     (download / "not a moodle folder").mkdir()
     arranged, unmatched = arrange(download, layout="moodle", scratch=tmp_path / "scratch")
-    assert {(entry.identity, entry.alternatives) for entry in arranged} == {("4242", ("Alice Smith",)),
-                                                                          ("4343", ("Bob Jones",))}
+    assert {(entry.identity, entry.alternatives) for entry in arranged} == {
+        ("4242", ("Alice Smith",)),
+        ("4343", ("Bob Jones",)),
+    }
     assert sorted(unmatched) == ["index.html", "not a moodle folder"]
     assert all(entry.path.parent == download for entry in arranged), "folders are used where they are"
 

@@ -89,9 +89,17 @@ def _driver(tmp_path):
         pytest.skip("no chromium/chromedriver (apt-get install -y chromium chromium-driver)")
     options = webdriver.ChromeOptions()
     options.binary_location = browser
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1200,2000", f"--user-data-dir={tmp_path / 'profile'}",
-                     "--disable-background-networking", "--disable-component-update", "--no-first-run"):
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1200,2000",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--no-first-run",
+    ):
         options.add_argument(argument)
     return webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
 
@@ -102,8 +110,10 @@ def _column(driver, header: str) -> list[str]:
     table = driver.find_element(By.CSS_SELECTOR, "table.gradebook")
     headers = [cell.text.strip(" \u25b2\u25bc") for cell in table.find_elements(By.CSS_SELECTOR, "thead th")]
     position = headers.index(header) + 1
-    return [cell.get_attribute("data-sort") or cell.text
-            for cell in table.find_elements(By.CSS_SELECTOR, f"tbody tr td:nth-child({position})")]
+    return [
+        cell.get_attribute("data-sort") or cell.text
+        for cell in table.find_elements(By.CSS_SELECTOR, f"tbody tr td:nth-child({position})")
+    ]
 
 
 def test_the_candidate_table_sorts_in_headless_chromium_and_the_page_renders(report, tmp_path):
@@ -123,8 +133,11 @@ def test_the_candidate_table_sorts_in_headless_chromium_and_the_page_renders(rep
             shutil.copyfile(screenshot, os.environ["GRADE_KEEP_SCREENSHOT"])
 
         def click(header: str) -> None:
-            button = next(element for element in driver.find_elements(By.CSS_SELECTOR, "table.gradebook th button")
-                          if element.text.strip(" \u25b2\u25bc") == header)
+            button = next(
+                element
+                for element in driver.find_elements(By.CSS_SELECTOR, "table.gradebook th button")
+                if element.text.strip(" \u25b2\u25bc") == header
+            )
             driver.execute_script("arguments[0].scrollIntoView()", button)
             button.click()
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -21,7 +21,6 @@ from click.testing import CliRunner
 
 from harness.authoring.notebooks import make_notebook
 from harness.host.batch.cli import batch_command
-from harness.host.batch.exports import export_gradebook
 from harness.host.batch.gradebook import Gradebook
 from harness.host.sinks import file_name_for
 
@@ -29,7 +28,7 @@ from .batch_cohort import FIXTURE_GRADERS, FULL, SCENARIOS
 
 pytestmark = pytest.mark.integration
 
-DUE = datetime(2026, 12, 1, 23, 59, tzinfo=timezone.utc)
+DUE = datetime(2026, 12, 1, 23, 59, tzinfo=UTC)
 POLICY = ["--late-per-day", "10", "--late-cap", "50", "--late-zero-after", "4"]
 SKELETON = (SCENARIOS / "not_implemented_scores_0" / "probe.py").read_text()
 PARTIAL_ADD = '''"""Bob's probe: add subtracts (3 of 6)."""
@@ -57,10 +56,13 @@ def scale(values, factor):
     return np.asarray(values) * factor
 '''
 PARTIAL_COUNT = FULL.replace("return int(np.count_nonzero(x))", "return float(np.count_nonzero(x))")  # 5 of 6
-RENAMED_COPY = (FULL.replace("def add(a, b):\n    return a + b", "def add(first, second):\n    return first + second")
-                .replace("x * factor", "values * factor").replace("(x, factor)", "(values, factor)")
-                .replace("import numpy as np", "import numpy as np\n\n# my own work"))
-INDEPENDENT = '''import numpy
+RENAMED_COPY = (
+    FULL.replace("def add(a, b):\n    return a + b", "def add(first, second):\n    return first + second")
+    .replace("x * factor", "values * factor")
+    .replace("(x, factor)", "(values, factor)")
+    .replace("import numpy as np", "import numpy as np\n\n# my own work")
+)
+INDEPENDENT = """import numpy
 
 
 def count_nonzero(array):
@@ -84,8 +86,8 @@ def scale(array, factor):
 
 def add(left, right):
     return numpy.add(left, right)
-'''
-NOTEBOOK_STYLE = '''import numpy as np
+"""
+NOTEBOOK_STYLE = """import numpy as np
 
 
 def add(a, b):
@@ -105,8 +107,8 @@ def is_positive(x):
 
 def count_nonzero(x):
     return len(np.flatnonzero(x))
-'''
-LATE_STYLE = '''from numpy import all as every, count_nonzero as nonzero_count
+"""
+LATE_STYLE = """from numpy import all as every, count_nonzero as nonzero_count
 
 
 def add(a, b):
@@ -123,27 +125,27 @@ def is_positive(x):
 
 def count_nonzero(x):
     return int(nonzero_count(x))
-'''
-HEIDI_STYLE = '''import numpy as np
+"""
+HEIDI_STYLE = """import numpy as np
 
 def is_positive(x): return bool(np.min(x) > 0)
 def count_nonzero(x): return int(np.sum(np.asarray(x) != 0))
 def scale(x, factor): return np.asarray(x) * float(factor)
 def add(a, b): return np.sum([a, b], axis=0)
-'''
+"""
 
 # id: (name, status, score before the penalty, days late, penalty %, final score, time source)
 EXPECTED = {
     "1001": ("Alice Smith", "full", 6, 0, 0, 6, "file times"),
     "1002": ("Bob Jones", "partial", 3, 0, 0, 3, "file times"),
-    "1003": ("Carol White", "full", 6, 0, 0, 6, "file times"),      # alice's, renamed
-    "1004": ("Dave Brown", "partial", 3, 0, 0, 3, "file times"),    # bob's, byte for byte
-    "1005": ("Erin Green", "full", 6, 0, 0, 6, "file times"),       # .py (5) and newer .ipynb (6)
-    "1006": ("Frank Black", "full", 6, 0, 0, 6, "file times"),      # probe_final.py, with --accept-fuzzy
-    "1007": ("Grace Hall", "full", 6, 2, 20, 4.8, "file times"),    # 1.5 days late by its file time
-    "1008": ("Heidi King", "full", 6, 5, 100, 0, "roster"),         # 5 days late by the LMS: over 4 days
-    "1009": ("Ivan Lee", "partial", 5, 0, 0, 5, "file times"),      # a day late, with 2 days' extension
-    "1010": ("Judy Moore", "zero", 0, 0, 0, 0, "file times"),       # the skeleton
+    "1003": ("Carol White", "full", 6, 0, 0, 6, "file times"),  # alice's, renamed
+    "1004": ("Dave Brown", "partial", 3, 0, 0, 3, "file times"),  # bob's, byte for byte
+    "1005": ("Erin Green", "full", 6, 0, 0, 6, "file times"),  # .py (5) and newer .ipynb (6)
+    "1006": ("Frank Black", "full", 6, 0, 0, 6, "file times"),  # probe_final.py, with --accept-fuzzy
+    "1007": ("Grace Hall", "full", 6, 2, 20, 4.8, "file times"),  # 1.5 days late by its file time
+    "1008": ("Heidi King", "full", 6, 5, 100, 0, "roster"),  # 5 days late by the LMS: over 4 days
+    "1009": ("Ivan Lee", "partial", 5, 0, 0, 5, "file times"),  # a day late, with 2 days' extension
+    "1010": ("Judy Moore", "zero", 0, 0, 0, 0, "file times"),  # the skeleton
     "1011": ("Mallory Nash", "missing", 0, 0, 0, 0, ""),
     "1012": ("Oscar Price", "missing", 0, 0, 0, 0, ""),
 }
@@ -155,8 +157,17 @@ def canvas_name(name: str) -> str:
     return last + first
 
 
-def _write(root: Path, name: str, identity: str, file: str, text: str | bytes, *, when: datetime,
-           late: bool = False, submission: int = 0) -> None:
+def _write(
+    root: Path,
+    name: str,
+    identity: str,
+    file: str,
+    text: str | bytes,
+    *,
+    when: datetime,
+    late: bool = False,
+    submission: int = 0,
+) -> None:
     path = root / f"{canvas_name(name)}_{'LATE_' if late else ''}{identity}_{5000 + submission}_{file}"
     path.write_bytes(text if isinstance(text, bytes) else text.encode())
     os.utime(path, (when.timestamp(), when.timestamp()))
@@ -166,19 +177,42 @@ def make_canvas_download(root: Path) -> Path:
     """The planted cohort as Canvas's bulk download, and the roster beside it."""
     root.mkdir(parents=True)
     early = DUE - timedelta(days=2)
-    sources = {"1001": FULL, "1002": PARTIAL_ADD, "1003": RENAMED_COPY, "1004": PARTIAL_ADD, "1007": LATE_STYLE,
-               "1008": HEIDI_STYLE, "1009": PARTIAL_COUNT, "1010": SKELETON}
+    sources = {
+        "1001": FULL,
+        "1002": PARTIAL_ADD,
+        "1003": RENAMED_COPY,
+        "1004": PARTIAL_ADD,
+        "1007": LATE_STYLE,
+        "1008": HEIDI_STYLE,
+        "1009": PARTIAL_COUNT,
+        "1010": SKELETON,
+    }
     times = {"1007": DUE + timedelta(days=1, hours=12), "1009": DUE + timedelta(hours=20)}
     for number, (identity, source) in enumerate(sources.items()):
-        _write(root, EXPECTED[identity][0], identity, "probe.py", source, when=times.get(identity, early),
-               late=identity in ("1007", "1008", "1009"), submission=number)
+        _write(
+            root,
+            EXPECTED[identity][0],
+            identity,
+            "probe.py",
+            source,
+            when=times.get(identity, early),
+            late=identity in ("1007", "1008", "1009"),
+            submission=number,
+        )
     _write(root, "Bob Jones", "1002", "notes.txt", "my notes", when=early, submission=20)
     notebook = nbformat.writes(make_notebook(NOTEBOOK_STYLE, title="Engine probe", module="probe.py"))
-    _write(root, "Erin Green", "1005", "probe.py", PARTIAL_COUNT.replace("return float", "return float"),
-           when=DUE - timedelta(days=3), submission=21)
+    _write(
+        root,
+        "Erin Green",
+        "1005",
+        "probe.py",
+        PARTIAL_COUNT.replace("return float", "return float"),
+        when=DUE - timedelta(days=3),
+        submission=21,
+    )
     _write(root, "Erin Green", "1005", "probe.ipynb", notebook, when=DUE - timedelta(days=1), submission=22)
     _write(root, "Frank Black", "1006", "probe_final.py", INDEPENDENT, when=early, submission=23)
-    _write(root, "Trudy Evil", "9999", "probe.py", FULL, when=early, submission=24)   # not on the roster
+    _write(root, "Trudy Evil", "9999", "probe.py", FULL, when=early, submission=24)  # not on the roster
     (root / "README.txt").write_text("downloaded from Canvas")
     roster = root.parent / "roster.csv"
     with roster.open("w", newline="") as stream:
@@ -186,8 +220,17 @@ def make_canvas_download(root: Path) -> Path:
         writer.writerow(["id", "name", "email", "extension_days", "submitted_at", "sis_user_id", "section"])
         for identity, (name, *_rest) in EXPECTED.items():
             submitted = (DUE + timedelta(days=4, hours=3)).isoformat() if identity == "1008" else ""
-            writer.writerow([identity, name, f"{canvas_name(name)}@example.edu", "2" if identity == "1009" else "",
-                             submitted, f"S{identity}", "A" if int(identity) % 2 else "B"])
+            writer.writerow(
+                [
+                    identity,
+                    name,
+                    f"{canvas_name(name)}@example.edu",
+                    "2" if identity == "1009" else "",
+                    submitted,
+                    f"S{identity}",
+                    "A" if int(identity) % 2 else "B",
+                ]
+            )
     return roster
 
 
@@ -199,10 +242,32 @@ def cohort(tmp_path_factory):
     gradebook = base / "gradebook.sqlite"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("GRADE_GRADERS_DIR", str(FIXTURE_GRADERS))
-        outcome = CliRunner().invoke(batch_command, [
-            str(submissions), "--layout", "canvas", "--roster", str(roster), "--gradebook", str(gradebook),
-            "--due", DUE.strftime("%Y-%m-%dT%H:%M"), *POLICY, "--accept-fuzzy", "--backend", "local", "-j", "2",
-            "--exercises", "probe", "--export-dir", str(base / "exports"), "--report", str(base / "report")])
+        outcome = CliRunner().invoke(
+            batch_command,
+            [
+                str(submissions),
+                "--layout",
+                "canvas",
+                "--roster",
+                str(roster),
+                "--gradebook",
+                str(gradebook),
+                "--due",
+                DUE.strftime("%Y-%m-%dT%H:%M"),
+                *POLICY,
+                "--accept-fuzzy",
+                "--backend",
+                "local",
+                "-j",
+                "2",
+                "--exercises",
+                "probe",
+                "--export-dir",
+                str(base / "exports"),
+                "--report",
+                str(base / "report"),
+            ],
+        )
     assert outcome.exit_code == 0, outcome.output + repr(outcome.exception)
     return gradebook, base / "exports", base / "report", outcome.output
 
@@ -215,8 +280,14 @@ def test_every_row_has_its_status_penalty_and_time_source_in_the_gradebook(cohor
     adjustments = book.adjustments()
     for identity, (_, status, before, days, penalty, final, source) in EXPECTED.items():
         adjustment = adjustments[(identity, "probe")]
-        found = (adjustment.row_status, entries[identity].result.score, adjustment.days_late,
-                 adjustment.penalty_percent, adjustment.final_score, adjustment.time_source)
+        found = (
+            adjustment.row_status,
+            entries[identity].result.score,
+            adjustment.days_late,
+            adjustment.penalty_percent,
+            adjustment.final_score,
+            adjustment.time_source,
+        )
         assert found == (status, before, days, penalty, final, source), identity
     assert "graded the notebook" in entries["1005"].result.output, "the report says which file was graded"
     assert any("probe_final.py" in note for note in adjustments[("1006", "probe")].notes)
@@ -241,28 +312,39 @@ def test_every_export_carries_the_status_and_final_score_of_every_row(cohort):
     long = _csv(exports / "grades_long.csv")
     document = json.loads((exports / "gradebook.json").read_text())
     json_rows = {item["candidate"]: item["results"][0] for item in document["candidates"]}
-    suites = {suite.get("name").split("/")[0]: suite
-              for suite in ElementTree.parse(exports / "junit.xml").getroot().findall("testsuite")}
+    suites = {
+        suite.get("name").split("/")[0]: suite
+        for suite in ElementTree.parse(exports / "junit.xml").getroot().findall("testsuite")
+    }
     assert canvas[0]["Student"] == "Points Possible" and canvas[0]["probe"] == "6"
     canvas_rows = {row["ID"]: row for row in canvas[1:]}
     assert set(wide) == set(canvas_rows) == set(moodle) == set(json_rows) == set(suites) == set(EXPECTED)
-    for identity, (name, status, before, days, penalty, final, source) in EXPECTED.items():
+    for identity, (name, status, _, days, penalty, final, source) in EXPECTED.items():
         lms = "" if status == "missing" else f"{final:g}"
         assert (wide[identity]["probe"], wide[identity]["probe status"], wide[identity]["probe days late"]) == (
-            f"{final:g}", status, str(days)), identity
+            f"{final:g}",
+            status,
+            str(days),
+        ), identity
         assert wide[identity]["name"] == name
         assert canvas_rows[identity]["probe"] == lms and canvas_rows[identity]["Student"] == name
         assert canvas_rows[identity]["SIS User ID"] == f"S{identity}"
         assert moodle[identity]["probe (Real)"] == lms and moodle[identity]["Email address"].endswith("example.edu")
         row = json_rows[identity]
-        assert (row["status"], row["final_score"], row["days_late"], row["penalty_percent"],
-                row["submission_time_source"]) == (status, final, days, penalty, source), identity
+        assert (
+            row["status"],
+            row["final_score"],
+            row["days_late"],
+            row["penalty_percent"],
+            row["submission_time_source"],
+        ) == (status, final, days, penalty, source), identity
         assert {line["row_status"] for line in long if line["candidate"] == identity} == {status}
         properties = {item.get("name"): item.get("value") for item in suites[identity].find("properties")}
         assert (properties["row_status"], float(properties["final_score"])) == (status, final), identity
         assert (suites[identity].get("skipped") != "0") == (status == "missing"), identity
-        gradescope = json.loads((exports / "gradescope" / file_name_for(identity) / "probe" / "results.json")
-                                .read_text())
+        gradescope = json.loads(
+            (exports / "gradescope" / file_name_for(identity) / "probe" / "results.json").read_text()
+        )
         assert (gradescope["score"], gradescope["extra_data"]["status"]) == (final, status), identity
     assert {(flag["first"], flag["second"], flag["kind"]) for flag in document["flags"]} == FLAGS
 

@@ -5,10 +5,10 @@ from click.testing import CliRunner
 
 from harness.host.batch import runner
 from harness.host.batch.cli import batch_command
-from harness.host.batch.layouts import arrange
 from harness.host.batch.discovery import find_candidates, locate_exercise, plan_tasks
 from harness.host.batch.gradebook import Gradebook
 from harness.host.batch.keys import grader_hash, submission_hash
+from harness.host.batch.layouts import arrange
 from harness.project import get_exercise
 from harness.wire.results import Outcome, Status
 
@@ -35,12 +35,12 @@ def test_an_unexpected_exception_becomes_that_tasks_result(probe_graders, tmp_pa
     def fake_grade(*, path, exercise, **options):
         if "bob" in str(path):
             raise RuntimeError("the disk caught fire")
-        return runner.problem_result(get_exercise(exercise), seed=options["seed"], message="fake",
-                                     include_hidden=options["include_hidden"])
+        return runner.problem_result(
+            get_exercise(exercise), seed=options["seed"], message="fake", include_hidden=options["include_hidden"]
+        )
 
     monkeypatch.setattr(runner, "grade_submission", fake_grade)
-    summary = runner.run_batch(submissions_dir=submissions, gradebook=tmp_path / "gb.sqlite", jobs=2,
-                               backend="local")
+    summary = runner.run_batch(submissions_dir=submissions, gradebook=tmp_path / "gb.sqlite", jobs=2, backend="local")
     assert (summary.total, summary.graded, summary.errors) == (3, 3, 1)
     results = {entry.candidate: entry.result for entry in Gradebook(tmp_path / "gb.sqlite").entries()}
     assert results["bob"].status is Status.ERROR
@@ -49,8 +49,9 @@ def test_an_unexpected_exception_becomes_that_tasks_result(probe_graders, tmp_pa
     assert results["alice"].status is Status.FAIL and results["alice"].output == "fake"
 
     def again(*, retry_errors):
-        summary = runner.run_batch(submissions_dir=submissions, gradebook=tmp_path / "gb.sqlite", backend="local",
-                                   retry_errors=retry_errors)
+        summary = runner.run_batch(
+            submissions_dir=submissions, gradebook=tmp_path / "gb.sqlite", backend="local", retry_errors=retry_errors
+        )
         return summary.graded, summary.skipped
 
     assert again(retry_errors=False) == (0, 3), "an error is a result like any other"
@@ -83,7 +84,7 @@ def test_discovery_finds_folders_zips_and_loose_files(probe_graders, tmp_path):
     (root / "twice").mkdir()
     (root / "twice.zip").write_bytes(b"")
     (root / ".hidden").mkdir()
-    arranged, unmatched = arrange(root, scratch=tmp_path / "arranged")
+    arranged, _ = arrange(root, scratch=tmp_path / "arranged")
     found = find_candidates(arranged, unpack_dir=tmp_path / "unpacked", slugs={"probe"})
     candidates = {candidate.identity: candidate for candidate in found.candidates}
     assert set(candidates) == {"loose", "wrapped", "twice"}
@@ -100,12 +101,15 @@ def test_usage_errors_exit_2(probe_graders, tmp_path):
     missing = invoke(batch_command, [str(tmp_path / "nowhere"), "--gradebook", str(tmp_path / "g.sqlite")])
     assert missing.exit_code == 2 and "not a folder" in flat(missing.output)
     submissions = _cohort(tmp_path / "submissions")
-    unknown = invoke(batch_command, [str(submissions), "--gradebook", str(tmp_path / "g.sqlite"),
-                                     "--exercises", "nope", "--backend", "local"])
+    unknown = invoke(
+        batch_command,
+        [str(submissions), "--gradebook", str(tmp_path / "g.sqlite"), "--exercises", "nope", "--backend", "local"],
+    )
     assert unknown.exit_code == 2 and "no exercise called 'nope'" in flat(unknown.output)
     (tmp_path / "empty").mkdir()
-    empty = invoke(batch_command, [str(tmp_path / "empty"), "--gradebook", str(tmp_path / "g.sqlite"),
-                                   "--backend", "local"])
+    empty = invoke(
+        batch_command, [str(tmp_path / "empty"), "--gradebook", str(tmp_path / "g.sqlite"), "--backend", "local"]
+    )
     assert empty.exit_code == 2 and "no candidate" in flat(empty.output)
     help_text = invoke(batch_command, ["--help"]).output
     assert "Example:" in help_text and "--public-only" in help_text

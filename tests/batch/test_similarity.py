@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.host.batch.similarity import DEFAULT_THRESHOLD, flag_pairs, fingerprints, normalised_tokens, similarity
+from harness.host.batch.similarity import DEFAULT_THRESHOLD, fingerprints, flag_pairs, normalised_tokens, similarity
 from harness.project import get_exercise
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,8 +58,13 @@ def renamed_copy(source: str) -> str:
 def test_a_renamed_and_reordered_copy_is_flagged_and_independent_solutions_are_not():
     copy = renamed_copy(REFERENCE)
     assert copy != REFERENCE and "def conv2d_forward" not in copy.split("\n")[1]
-    sources = {"reference": REFERENCE, "copier": copy, "independent": INDEPENDENT,
-               "skeleton_1": SKELETON, "skeleton_2": SKELETON}
+    sources = {
+        "reference": REFERENCE,
+        "copier": copy,
+        "independent": INDEPENDENT,
+        "skeleton_1": SKELETON,
+        "skeleton_2": SKELETON,
+    }
     flags = flag_pairs(sources, exercise="conv_layer", skeleton=SKELETON)
     assert [(flag.first, flag.second, flag.kind) for flag in flags] == [("copier", "reference", "similar")]
     assert flags[0].similarity >= DEFAULT_THRESHOLD
@@ -67,11 +72,14 @@ def test_a_renamed_and_reordered_copy_is_flagged_and_independent_solutions_are_n
 
 def test_the_measured_similarities_leave_a_margin_on_both_sides_of_the_threshold():
     shared = fingerprints(normalised_tokens(SKELETON))
-    prints = {name: fingerprints(normalised_tokens(text)) - shared
-              for name, text in (("reference", REFERENCE), ("copier", renamed_copy(REFERENCE)),
-                                 ("independent", INDEPENDENT))}
-    values = {(first, second): similarity(prints[first], prints[second])
-              for first, second in itertools.combinations(sorted(prints), 2)}
+    prints = {
+        name: fingerprints(normalised_tokens(text)) - shared
+        for name, text in (("reference", REFERENCE), ("copier", renamed_copy(REFERENCE)), ("independent", INDEPENDENT))
+    }
+    values = {
+        (first, second): similarity(prints[first], prints[second])
+        for first, second in itertools.combinations(sorted(prints), 2)
+    }
     assert values[("copier", "reference")] >= 0.95
     assert values[("independent", "reference")] <= DEFAULT_THRESHOLD / 2
     assert values[("copier", "independent")] <= DEFAULT_THRESHOLD / 2
@@ -88,7 +96,9 @@ def test_the_independent_solution_is_a_correct_one(tmp_path):
     from harness.host.grading import grade_submission
 
     (tmp_path / "conv_layer.py").write_text(INDEPENDENT)
-    result = grade_submission(path=tmp_path / "conv_layer.py", exercise=get_exercise("conv_layer").slug,
-                              backend="local", include_hidden=True)
-    assert result.score == result.max_score, [(check.name, check.output) for check in result.checks
-                                              if check.score < check.max_score]
+    result = grade_submission(
+        path=tmp_path / "conv_layer.py", exercise=get_exercise("conv_layer").slug, backend="local", include_hidden=True
+    )
+    assert result.score == result.max_score, [
+        (check.name, check.output) for check in result.checks if check.score < check.max_score
+    ]

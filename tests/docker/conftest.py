@@ -53,22 +53,35 @@ def no_container_left_behind(request):
     assert not left, f"containers left behind: {[container.name for container in left]}"
 
 
-def write_run(root: Path, *, checks: str, submission: str, hidden_checks: str | None = None,
-              memory_mb: int = 512, call_deadline: float = 10, time_budget: float = 60,
-              include_hidden: bool = False, grader_files: dict[str, str] | None = None,
-              submission_files: dict[str, str] | None = None, seed: int = 7,
-              wall: tuple[float, float] | None = None) -> RunRequest:
+def write_run(
+    root: Path,
+    *,
+    checks: str,
+    submission: str,
+    hidden_checks: str | None = None,
+    memory_mb: int = 512,
+    call_deadline: float = 10,
+    time_budget: float = 60,
+    include_hidden: bool = False,
+    grader_files: dict[str, str] | None = None,
+    submission_files: dict[str, str] | None = None,
+    seed: int = 7,
+    wall: tuple[float, float] | None = None,
+) -> RunRequest:
     """Write a tiny exercise (grader + submission ``attack.py``) under ``root`` and return its RunRequest."""
     grader = root / "grader"
     grader.mkdir(parents=True)
-    (grader / "exercise.toml").write_text(textwrap.dedent(f"""\
+    (grader / "exercise.toml").write_text(
+        textwrap.dedent(f"""\
         slug = "attack"
         title = "Containment"
         module = "attack"
         time_budget_seconds = {time_budget}
         call_deadline_seconds = {call_deadline}
         memory_limit_mb = {memory_mb}
-        """) + (f"wall_factor = {wall[0]}\nwall_slack_seconds = {wall[1]}\n" if wall else ""))
+        """)
+        + (f"wall_factor = {wall[0]}\nwall_slack_seconds = {wall[1]}\n" if wall else "")
+    )
     (grader / "test_public.py").write_text("import pytest\n\n" + textwrap.dedent(checks))
     if hidden_checks is not None:
         (grader / "test_hidden.py").write_text("import pytest\n\n" + textwrap.dedent(hidden_checks))
@@ -79,8 +92,14 @@ def write_run(root: Path, *, checks: str, submission: str, hidden_checks: str | 
         for name, text in (files or {}).items():
             (base / name).parent.mkdir(parents=True, exist_ok=True)
             (base / name).write_text(text)
-    return RunRequest(exercise=load_exercise(grader), submission_dir=folder, module_file="attack.py",
-                      seed=seed, include_hidden=include_hidden, data_secret=new_salt())
+    return RunRequest(
+        exercise=load_exercise(grader),
+        submission_dir=folder,
+        module_file="attack.py",
+        seed=seed,
+        include_hidden=include_hidden,
+        data_secret=new_salt(),
+    )
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 pytestmark = pytest.mark.docker
 
-SECRET = "SECRET-c0ffee-5a1t"   # planted in hidden checks, a solution and a mutant on the host
+SECRET = "SECRET-c0ffee-5a1t"  # planted in hidden checks, a solution and a mutant on the host
 CONTROL = "CONTROL-visible-7e1"  # planted in the submission, which the candidate may read
 
 SUBMISSION = '''
@@ -199,13 +199,13 @@ CHECKS = '''
         assert os.getuid() == 0
 '''
 
-HIDDEN_CHECKS = '''
+HIDDEN_CHECKS = """
     # SECRET_VALUE: the candidate must never read this file.
 
     @pytest.mark.points(1)
     def test_hidden_check_ran(submission):
         assert submission.alive() == "still here"
-'''
+"""
 
 
 @pytest.fixture(scope="module")

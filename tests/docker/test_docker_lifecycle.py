@@ -15,13 +15,13 @@ import pytest
 from harness.host.backends import base
 from harness.host.backends.docker import DEADLINE_LABEL, OWNER_LABEL, RUN_LABEL, cleanup_stale_containers, stage_run
 
-HANGING_GRADER = '''
+HANGING_GRADER = """
     import time
 
     @pytest.mark.points(1)
     def test_hangs(submission):
         time.sleep(10**6)
-'''
+"""
 
 
 @pytest.mark.docker
@@ -52,10 +52,18 @@ def test_containers_of_a_crashed_harness_are_cleaned_up(docker_backend):
     dead.wait()
     host = socket.gethostname()
     far = str(int(time.time() + 3600))
-    orphan = client.containers.create(docker_backend.image, command=["sleep", "300"], network_mode="none",
-                                      labels={RUN_LABEL: "1", OWNER_LABEL: f"{host}:{dead.pid}", DEADLINE_LABEL: far})
-    ours = client.containers.create(docker_backend.image, command=["sleep", "300"], network_mode="none",
-                                    labels={RUN_LABEL: "1", OWNER_LABEL: f"{host}:{os.getpid()}", DEADLINE_LABEL: far})
+    orphan = client.containers.create(
+        docker_backend.image,
+        command=["sleep", "300"],
+        network_mode="none",
+        labels={RUN_LABEL: "1", OWNER_LABEL: f"{host}:{dead.pid}", DEADLINE_LABEL: far},
+    )
+    ours = client.containers.create(
+        docker_backend.image,
+        command=["sleep", "300"],
+        network_mode="none",
+        labels={RUN_LABEL: "1", OWNER_LABEL: f"{host}:{os.getpid()}", DEADLINE_LABEL: far},
+    )
     try:
         orphan.start()
         removed = cleanup_stale_containers(client)
@@ -91,9 +99,18 @@ def test_staging_refuses_a_symlink_to_etc_passwd(tmp_path):
 
 def test_grader_copy_leaves_out_solutions_mutants_and_hidden_checks(make_run, tmp_path):
     request = make_run(
-        submission="def alive():\n    return 1\n", checks="", hidden_checks="",
-        grader_files={"solution.py": "x", "mutants/wrong.toml": "x", "helpers.py": "x", "data/cases.json": "{}",
-                      "variants/other.toml": "x", "CALIBRATION.md": "x", "kit/helpers.py": "x"},
+        submission="def alive():\n    return 1\n",
+        checks="",
+        hidden_checks="",
+        grader_files={
+            "solution.py": "x",
+            "mutants/wrong.toml": "x",
+            "helpers.py": "x",
+            "data/cases.json": "{}",
+            "variants/other.toml": "x",
+            "CALIBRATION.md": "x",
+            "kit/helpers.py": "x",
+        },
     )
     for include_hidden, expected in ((False, set()), (True, {"test_hidden.py"})):
         staging = tmp_path / f"staging-{include_hidden}"
@@ -105,4 +122,3 @@ def test_grader_copy_leaves_out_solutions_mutants_and_hidden_checks(make_run, tm
         assert Path(grader).stat().st_mode & 0o777 == (0o700 if os.getgid() == 0 else 0o750)
         results = next(host for host, target in mounts.items() if target["bind"] == "/results")
         assert Path(results).stat().st_mode & 0o007 == 0, "others must not enter the results folder"
-

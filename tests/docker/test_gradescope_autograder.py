@@ -16,7 +16,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from conftest import _unavailable
 
 TESTS = Path(__file__).resolve().parent.parent
@@ -67,12 +66,21 @@ def gradescope(docker_backend, autograder):
     base = base_tag()
     if not client.images.list(name=base):
         _unavailable(f"the offline base image {base} is missing (grade image build --offline makes it)")
-    container = client.containers.run(base, ["sleep", "infinity"], detach=True, network_mode="none",
-                                      labels={"ml-grader.test": "gradescope"}, mem_limit="4g")
+    container = client.containers.run(
+        base,
+        ["sleep", "infinity"],
+        detach=True,
+        network_mode="none",
+        labels={"ml-grader.test": "gradescope"},
+        mem_limit="4g",
+    )
     try:
         with zipfile.ZipFile(autograder) as archive:
-            files = {f"source/{info.filename}": (archive.read(info), (info.external_attr >> 16) or 0o644)
-                     for info in archive.infolist() if not info.is_dir()}
+            files = {
+                f"source/{info.filename}": (archive.read(info), (info.external_attr >> 16) or 0o644)
+                for info in archive.infolist()
+                if not info.is_dir()
+            }
         _run(container, "mkdir -p /autograder/submission /autograder/results")
         container.put_archive("/autograder", _tar(files))
         _run(container, "cp /autograder/source/run_autograder /autograder/run_autograder")
@@ -85,8 +93,9 @@ def gradescope(docker_backend, autograder):
 
 def grade(container, files: dict[str, str]) -> dict:
     _run(container, "rm -rf /autograder/submission /autograder/results && mkdir -p /autograder/submission")
-    container.put_archive("/autograder/submission", _tar({name: (text.encode(), 0o644)
-                                                          for name, text in files.items()}))
+    container.put_archive(
+        "/autograder/submission", _tar({name: (text.encode(), 0o644) for name, text in files.items()})
+    )
     _run(container, "/autograder/run_autograder")
     text = _run(container, "cat /autograder/results/results.json")
     results = json.loads(text)

@@ -27,8 +27,15 @@ class Corridor:
 
 def test_one_mutant_per_parameter_of_public_functions_and_methods():
     keys = [mutant.key for mutant in argument_mutants(SOURCE)]
-    assert keys == ["train.model", "train.x", "train.epochs", "train.batch_size", "Corridor.__init__.length",
-                    "Corridor.__init__.slip", "Corridor.step.action"]
+    assert keys == [
+        "train.model",
+        "train.x",
+        "train.epochs",
+        "train.batch_size",
+        "Corridor.__init__.length",
+        "Corridor.__init__.slip",
+        "Corridor.step.action",
+    ]
 
 
 def test_a_default_is_pinned_to_itself_and_a_required_one_to_its_first_value():

@@ -28,8 +28,11 @@ from harness.checks import (
 
 
 def test_expect_close_names_the_worst_element_and_the_hint():
-    with pytest.raises(CheckFailed, match=r"differs .* at 1 of 3 positions.*index \(2,\).*expected 3.*found 4.*Look "
-                                          r"at the sign"):
+    with pytest.raises(
+        CheckFailed,
+        match=r"differs .* at 1 of 3 positions.*index \(2,\).*expected 3.*found 4.*Look "
+        r"at the sign",
+    ):
         expect_close(np.array([1.0, 2.0, 4.0]), [1.0, 2.0, 3.0], what="f(x)", hint="the sign")
 
 

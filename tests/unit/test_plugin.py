@@ -1,7 +1,5 @@
 """The grading plugin turns a grader's test functions into scored checks; tested with pytester."""
 
-import pytest
-
 from harness.grader.plugin import GradingPlugin
 from harness.grader.secrets import DataSecret
 from harness.wire.results import Outcome
@@ -65,9 +63,12 @@ def _run(pytester, secret):
 def test_each_exception_maps_to_its_outcome(pytester):
     checks = _run(pytester, DataSecret(salt_hex="00" * 16, exercise="demo", seed=0))
     assert {name: (check.outcome, check.score) for name, check in checks.items()} == {
-        "test_passes": (Outcome.PASSED, 2.0), "test_fails": (Outcome.FAILED, 0.0),
-        "test_not_implemented": (Outcome.NOT_IMPLEMENTED, 0.0), "test_grader_bug": (Outcome.ERROR, 0.0),
-        "test_random_numbers": (Outcome.PASSED, 1.0)}
+        "test_passes": (Outcome.PASSED, 2.0),
+        "test_fails": (Outcome.FAILED, 0.0),
+        "test_not_implemented": (Outcome.NOT_IMPLEMENTED, 0.0),
+        "test_grader_bug": (Outcome.ERROR, 0.0),
+        "test_random_numbers": (Outcome.PASSED, 1.0),
+    }
     assert "Look at f." in checks["test_fails"].output
     assert "the grader itself failed" in checks["test_grader_bug"].output
     assert checks["test_passes"].name == "Passes."

@@ -18,9 +18,11 @@ def test_same_secret_same_data_and_labels_separate_streams():
 def test_salt_seed_and_exercise_each_change_everything():
     salt = new_salt()
     base = DataSecret(salt_hex=salt, exercise="cnn", seed=0)
-    for other in (DataSecret(salt_hex=new_salt(), exercise="cnn", seed=0),
-                  DataSecret(salt_hex=salt, exercise="cnn", seed=1),
-                  DataSecret(salt_hex=salt, exercise="gan", seed=0)):
+    for other in (
+        DataSecret(salt_hex=new_salt(), exercise="cnn", seed=0),
+        DataSecret(salt_hex=salt, exercise="cnn", seed=1),
+        DataSecret(salt_hex=salt, exercise="gan", seed=0),
+    ):
         assert other.integer("data") != base.integer("data") and other.worker_seed != base.worker_seed
 
 

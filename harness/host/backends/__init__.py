@@ -6,8 +6,8 @@ decides which one a run uses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from harness.host.backends.base import Backend, BackendUnavailable
 

@@ -40,32 +40,32 @@ from pathlib import Path
 from harness.host.backends.base import (
     PROGRESS_FILE_NAME,
     RESULT_FILE_NAME,
-    ProgressCallback,
-    ProgressTail,
-    stage_grader,
     SPEC_FILE_NAME,
     Backend,
     BackendUnavailable,
+    ProgressCallback,
+    ProgressTail,
     RunOutput,
     RunRequest,
     read_result_file,
+    stage_grader,
     trim_log,
 )
 from harness.project import HARNESS_DIR as HARNESS_SOURCE
 
 RUN_LABEL = "ml-grader.run"
-OWNER_LABEL = "ml-grader.owner"        # "<host name>:<pid>" of the harness process that started the run
+OWNER_LABEL = "ml-grader.owner"  # "<host name>:<pid>" of the harness process that started the run
 DEADLINE_LABEL = "ml-grader.deadline"  # Unix time after which the run is over in any case
 WORKER_USER = "candidate"
-WORKER_UID = 1001         # made by image/install.sh
-GRADER_MEMORY_MB = 1536   # the grader process: pytest, NumPy, and TensorFlow if a grader imports it (~550 MB)
-TMPFS_MB = 512            # /tmp lives in memory, so the memory limit includes it
-PIDS_LIMIT = 512          # TensorFlow starts a few threads per core in both processes; threads count here
+WORKER_UID = 1001  # made by image/install.sh
+GRADER_MEMORY_MB = 1536  # the grader process: pytest, NumPy, and TensorFlow if a grader imports it (~550 MB)
+TMPFS_MB = 512  # /tmp lives in memory, so the memory limit includes it
+PIDS_LIMIT = 512  # TensorFlow starts a few threads per core in both processes; threads count here
 CPUS = 2.0
 LOG_MAX_SIZE = "1m"
-SELF_KILL_MARGIN_SECONDS = 15   # an orphaned container kills its own grader this long after the deadline
+SELF_KILL_MARGIN_SECONDS = 15  # an orphaned container kills its own grader this long after the deadline
 STALE_MARGIN_SECONDS = 60
-API_TIMEOUT_SECONDS = 60   # for each engine call but the wait for the run, which has its own
+API_TIMEOUT_SECONDS = 60  # for each engine call but the wait for the run, which has its own
 GRADER_DIR, SUBMISSION_DIR, RESULTS_DIR, HARNESS_DIR = "/grader", "/submission", "/results", "/opt/grader"
 HOST_ONLY_TIERS = ("host", "authoring")  # harness tiers never copied into a container
 BUILD_HINT = "grade image build"
@@ -125,8 +125,15 @@ def cleanup_stale_containers(client=None) -> list[str]:
 class DockerBackend(Backend):
     name = "docker"
 
-    def __init__(self, *, image: str | None = None, client=None, pids_limit: int = PIDS_LIMIT,
-                 cpus: float = CPUS, grader_memory_mb: int = GRADER_MEMORY_MB):
+    def __init__(
+        self,
+        *,
+        image: str | None = None,
+        client=None,
+        pids_limit: int = PIDS_LIMIT,
+        cpus: float = CPUS,
+        grader_memory_mb: int = GRADER_MEMORY_MB,
+    ):
         from harness.host.image import ImageBuildError, image_exists, image_tag
 
         self.client = client or connect()
@@ -137,8 +144,10 @@ class DockerBackend(Backend):
         if not image_exists(self.client, tag=self.image):
             raise BackendUnavailable(f"the grading image {self.image} is not built (build it with: {BUILD_HINT})")
         if WORKER_UID in (os.getuid(), os.getgid()):
-            raise BackendUnavailable(f"the harness runs as uid or gid {WORKER_UID}, that of the container's "
-                                     "untrusted worker, which could then read the staged hidden checks")
+            raise BackendUnavailable(
+                f"the harness runs as uid or gid {WORKER_UID}, that of the container's "
+                "untrusted worker, which could then read the staged hidden checks"
+            )
         if pids_limit < 32 or cpus <= 0 or grader_memory_mb < 256:
             raise ValueError("pids_limit must be >= 32, cpus > 0 and grader_memory_mb >= 256")
         self.pids_limit = pids_limit
@@ -162,7 +171,10 @@ class DockerBackend(Backend):
 
         timeout = request.wall_timeout_seconds
         command = [
-            "timeout", "--signal=KILL", str(int(timeout + SELF_KILL_MARGIN_SECONDS)), "python3",
+            "timeout",
+            "--signal=KILL",
+            str(int(timeout + SELF_KILL_MARGIN_SECONDS)),
+            "python3",
             *request.runner_arguments(spec_file=f"{RESULTS_DIR}/{SPEC_FILE_NAME}"),
         ]
         memory = f"{self.memory_limit_mb(request)}m"
@@ -173,20 +185,43 @@ class DockerBackend(Backend):
             # The grader's working folder and HOME are out of the worker's reach (not /tmp), so that
             # nothing the candidate writes can be imported or read as configuration by the grader.
             container = self.client.containers.create(
-                self.image, command=command, name=name, user="root", working_dir="/", init=True,
-                environment={"PYTHONPATH": HARNESS_DIR, "PYTHONSAFEPATH": "1", "PYTHONDONTWRITEBYTECODE": "1",
-                             "PYTHONUNBUFFERED": "1", "HOME": "/root", "TF_CPP_MIN_LOG_LEVEL": "2",
-                             "LANG": "C.UTF-8"},
-                volumes=mounts, network_mode="none", ipc_mode="none", read_only=True,
+                self.image,
+                command=command,
+                name=name,
+                user="root",
+                working_dir="/",
+                init=True,
+                environment={
+                    "PYTHONPATH": HARNESS_DIR,
+                    "PYTHONSAFEPATH": "1",
+                    "PYTHONDONTWRITEBYTECODE": "1",
+                    "PYTHONUNBUFFERED": "1",
+                    "HOME": "/root",
+                    "TF_CPP_MIN_LOG_LEVEL": "2",
+                    "LANG": "C.UTF-8",
+                },
+                volumes=mounts,
+                network_mode="none",
+                ipc_mode="none",
+                read_only=True,
                 tmpfs={"/tmp": f"rw,nosuid,nodev,size={TMPFS_MB}m,mode=1777"},
-                mem_limit=memory, memswap_limit=memory, pids_limit=self.pids_limit,
-                nano_cpus=int(self.cpus * 1e9), cap_drop=["ALL"], cap_add=["SETUID", "SETGID", "KILL"],
-                security_opt=["no-new-privileges"], ulimits=[Ulimit(name="core", soft=0, hard=0)],
-                group_add=_host_group(), log_config=LogConfig(type="json-file", config={"max-size": LOG_MAX_SIZE,
-                                                                                         "max-file": "1"}),
-                labels={RUN_LABEL: "1", OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}",
-                        DEADLINE_LABEL: str(int(time.time() + timeout + SELF_KILL_MARGIN_SECONDS))},
-                stdin_open=False, tty=False,
+                mem_limit=memory,
+                memswap_limit=memory,
+                pids_limit=self.pids_limit,
+                nano_cpus=int(self.cpus * 1e9),
+                cap_drop=["ALL"],
+                cap_add=["SETUID", "SETGID", "KILL"],
+                security_opt=["no-new-privileges"],
+                ulimits=[Ulimit(name="core", soft=0, hard=0)],
+                group_add=_host_group(),
+                log_config=LogConfig(type="json-file", config={"max-size": LOG_MAX_SIZE, "max-file": "1"}),
+                labels={
+                    RUN_LABEL: "1",
+                    OWNER_LABEL: f"{socket.gethostname()}:{os.getpid()}",
+                    DEADLINE_LABEL: str(int(time.time() + timeout + SELF_KILL_MARGIN_SECONDS)),
+                },
+                stdin_open=False,
+                tty=False,
             )
             container.start()
             try:
@@ -202,8 +237,10 @@ class DockerBackend(Backend):
         result, problem = read_result_file(results_dir / RESULT_FILE_NAME)
         if failure is None and result is None:
             if state.get("OOMKilled"):
-                failure = (f"the grading container ran out of memory (limit {self.memory_limit_mb(request)} MB "
-                           "for the grader, the submission and /tmp together)")
+                failure = (
+                    f"the grading container ran out of memory (limit {self.memory_limit_mb(request)} MB "
+                    "for the grader, the submission and /tmp together)"
+                )
             else:
                 failure = f"{problem} (grader exit code {state.get('ExitCode')})"
         return RunOutput(result=result, failure=failure, log=trim_log(log), image=self.image)
@@ -224,8 +261,9 @@ def stage_run(request: RunRequest, staging: Path) -> dict:
     results = staging / "results"
     results.mkdir(mode=0o700)
     os.chmod(results, 0o700 if os.getgid() == 0 else 0o770)
-    spec = request.spec(grader_dir=GRADER_DIR, submission_dir=SUBMISSION_DIR, results_dir=RESULTS_DIR,
-                        worker_user=WORKER_USER).write(results / SPEC_FILE_NAME)
+    spec = request.spec(
+        grader_dir=GRADER_DIR, submission_dir=SUBMISSION_DIR, results_dir=RESULTS_DIR, worker_user=WORKER_USER
+    ).write(results / SPEC_FILE_NAME)
     os.chmod(spec, 0o600 if os.getgid() == 0 else 0o660)
     return {
         str(harness_copy): {"bind": f"{HARNESS_DIR}/harness", "mode": "ro"},

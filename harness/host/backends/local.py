@@ -35,10 +35,10 @@ from harness.grader.portability import limits_not_enforced
 from harness.host.backends.base import (
     PROGRESS_FILE_NAME,
     RESULT_FILE_NAME,
-    ProgressCallback,
-    ProgressTail,
     SPEC_FILE_NAME,
     Backend,
+    ProgressCallback,
+    ProgressTail,
     RunOutput,
     RunRequest,
     read_result_file,
@@ -47,7 +47,7 @@ from harness.host.backends.base import (
 )
 from harness.project import HARNESS_PARENT
 
-WORKER_UID = 64_101   # a uid no login uses; needs no passwd entry
+WORKER_UID = 64_101  # a uid no login uses; needs no passwd entry
 
 
 def others_can_reach(path: Path) -> bool:
@@ -70,12 +70,18 @@ def separate_worker_user() -> tuple[int | None, str | None]:
     """The uid to run workers as (when ``grade`` runs as root), or None and the reason it cannot be done."""
     if os.geteuid() != 0:
         return None, None
-    needed = [Path(sys.executable), Path(sysconfig.get_paths()["stdlib"]), Path(sysconfig.get_paths()["purelib"]),
-              HARNESS_PARENT / "harness"]
+    needed = [
+        Path(sys.executable),
+        Path(sysconfig.get_paths()["stdlib"]),
+        Path(sysconfig.get_paths()["purelib"]),
+        HARNESS_PARENT / "harness",
+    ]
     unreachable = [str(path) for path in needed if not others_can_reach(path)]
     if unreachable:
-        return None, (f"the worker runs as root: a separate user could not reach {unreachable[0]} "
-                      "(install Python and the harness where every user can read them)")
+        return None, (
+            f"the worker runs as root: a separate user could not reach {unreachable[0]} "
+            "(install Python and the harness where every user can read them)"
+        )
     return WORKER_UID, None
 
 
@@ -88,22 +94,30 @@ class LocalBackend(Backend):
     def notice(self) -> str:
         who = "another user" if self.worker_uid is not None else "you"
         missing = limits_not_enforced()
-        return (f"local backend: your code runs without isolation (as {who}, with the network); -v says more"
-                + (f". On this system: {'; '.join(missing)}" if missing else ""))
+        return f"local backend: your code runs without isolation (as {who}, with the network); -v says more" + (
+            f". On this system: {'; '.join(missing)}" if missing else ""
+        )
 
     def details(self) -> str:
-        who = (f"as the unprivileged uid {self.worker_uid}" if self.worker_uid is not None
-               else "as your user, with your files")
-        return (f"local backend: the submission runs {who}, with the network; CPU budgets, memory limits and "
-                "process clean-up still apply; use the docker backend for code you do not trust."
-                + (f" {self.uid_problem}." if self.uid_problem else ""))
+        who = (
+            f"as the unprivileged uid {self.worker_uid}"
+            if self.worker_uid is not None
+            else "as your user, with your files"
+        )
+        return (
+            f"local backend: the submission runs {who}, with the network; CPU budgets, memory limits and "
+            "process clean-up still apply; use the docker backend for code you do not trust."
+            + (f" {self.uid_problem}." if self.uid_problem else "")
+        )
 
     def run(self, request: RunRequest, *, on_progress: ProgressCallback | None = None) -> RunOutput:
         run_cgroup = make_run_cgroup()
         try:
-            with tempfile.TemporaryDirectory(prefix="grade-run-") as run_dir:
-                with ProgressTail(Path(run_dir) / "results" / PROGRESS_FILE_NAME, on_progress):
-                    return self._run(request, Path(run_dir), run_cgroup)
+            with (
+                tempfile.TemporaryDirectory(prefix="grade-run-") as run_dir,
+                ProgressTail(Path(run_dir) / "results" / PROGRESS_FILE_NAME, on_progress),
+            ):
+                return self._run(request, Path(run_dir), run_cgroup)
         finally:
             remove_run_cgroup(run_cgroup)  # ends anything the run left, setsid() daemons included
 
@@ -116,14 +130,30 @@ class LocalBackend(Backend):
         if run_cgroup is not None:
             grader_cgroup = run_cgroup / "grader"
             grader_cgroup.mkdir()
-        spec_file = request.spec(grader_dir=str(grader_dir), submission_dir=str(request.submission_dir),
-                                 results_dir=str(results_dir), worker_user=self.worker_uid,
-                                 cgroup=str(run_cgroup) if run_cgroup else None).write(results_dir / SPEC_FILE_NAME)
+        spec_file = request.spec(
+            grader_dir=str(grader_dir),
+            submission_dir=str(request.submission_dir),
+            results_dir=str(results_dir),
+            worker_user=self.worker_uid,
+            cgroup=str(run_cgroup) if run_cgroup else None,
+        ).write(results_dir / SPEC_FILE_NAME)
         command = [sys.executable, "-P", "-s", *request.runner_arguments(spec_file=str(spec_file))]
-        environment = dict(os.environ, PYTHONPATH=str(HARNESS_PARENT), PYTHONDONTWRITEBYTECODE="1",
-                           PYTHONSAFEPATH="1", TF_CPP_MIN_LOG_LEVEL="2")
-        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                   stderr=subprocess.STDOUT, env=environment, cwd=run_dir, start_new_session=True)
+        environment = dict(
+            os.environ,
+            PYTHONPATH=str(HARNESS_PARENT),
+            PYTHONDONTWRITEBYTECODE="1",
+            PYTHONSAFEPATH="1",
+            TF_CPP_MIN_LOG_LEVEL="2",
+        )
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=environment,
+            cwd=run_dir,
+            start_new_session=True,
+        )
         if grader_cgroup is not None:
             join_cgroup(grader_cgroup, process.pid)
         failure = None

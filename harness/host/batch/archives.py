@@ -35,7 +35,7 @@ class ArchiveLimits:
     max_members: int = MAX_SUBMISSION_FILES
     max_member_bytes: int = 20 * 1024 * 1024
     max_total_bytes: int = MAX_SUBMISSION_BYTES
-    max_ratio: float = 200.0           # uncompressed / compressed size, for members above ratio_floor_bytes
+    max_ratio: float = 200.0  # uncompressed / compressed size, for members above ratio_floor_bytes
     ratio_floor_bytes: int = 1024 * 1024
 
 
@@ -65,11 +65,15 @@ def _check_member(info: zipfile.ZipInfo, limits: ArchiveLimits) -> None:
     if info.flag_bits & 0x1:
         raise UnsafeArchive(f"member {info.filename!r} is password-protected; submit an unencrypted zip")
     if info.file_size > limits.max_member_bytes:
-        raise UnsafeArchive(f"member {info.filename!r} is {info.file_size:,} bytes unpacked, more than the "
-                            f"{limits.max_member_bytes:,} allowed")
+        raise UnsafeArchive(
+            f"member {info.filename!r} is {info.file_size:,} bytes unpacked, more than the "
+            f"{limits.max_member_bytes:,} allowed"
+        )
     if info.file_size > limits.ratio_floor_bytes and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-        raise UnsafeArchive(f"member {info.filename!r} expands {info.file_size / max(info.compress_size, 1):,.0f} "
-                            f"times (more than {limits.max_ratio:g}); refused as a compression bomb")
+        raise UnsafeArchive(
+            f"member {info.filename!r} expands {info.file_size / max(info.compress_size, 1):,.0f} "
+            f"times (more than {limits.max_ratio:g}); refused as a compression bomb"
+        )
 
 
 def extract_archive(archive_path: Path, destination: Path, *, limits: ArchiveLimits = ArchiveLimits()) -> list[Path]:
@@ -82,8 +86,9 @@ def extract_archive(archive_path: Path, destination: Path, *, limits: ArchiveLim
     with archive:
         members = archive.infolist()
         if len(members) > limits.max_members:
-            raise UnsafeArchive(f"{archive_path.name} holds {len(members):,} members, more than the "
-                                f"{limits.max_members:,} allowed")
+            raise UnsafeArchive(
+                f"{archive_path.name} holds {len(members):,} members, more than the {limits.max_members:,} allowed"
+            )
         planned: dict[PurePosixPath, zipfile.ZipInfo] = {}
         for info in members:
             relative = _member_path(info.filename)
@@ -95,8 +100,9 @@ def extract_archive(archive_path: Path, destination: Path, *, limits: ArchiveLim
             planned[relative] = info
         declared = sum(info.file_size for info in planned.values())
         if declared > limits.max_total_bytes:
-            raise UnsafeArchive(f"{archive_path.name} unpacks to {declared:,} bytes, more than the "
-                                f"{limits.max_total_bytes:,} allowed")
+            raise UnsafeArchive(
+                f"{archive_path.name} unpacks to {declared:,} bytes, more than the {limits.max_total_bytes:,} allowed"
+            )
         destination.mkdir(parents=True, exist_ok=False)
         written: list[Path] = []
         total = 0
@@ -107,8 +113,9 @@ def extract_archive(archive_path: Path, destination: Path, *, limits: ArchiveLim
         return written
 
 
-def _unpack_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, *, limits: ArchiveLimits,
-                   already: int) -> int:
+def _unpack_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, *, limits: ArchiveLimits, already: int
+) -> int:
     """Copy one member to ``target``, counting real bytes against the limits; return how many were written."""
     count = 0
     try:
@@ -117,14 +124,15 @@ def _unpack_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path
             while chunk := source.read(CHUNK_BYTES):
                 count += len(chunk)
                 if count > limits.max_member_bytes or already + count > limits.max_total_bytes:
-                    raise UnsafeArchive(f"member {info.filename!r} unpacks to more than the limits allow "
-                                        f"({limits.max_member_bytes:,} bytes a member, "
-                                        f"{limits.max_total_bytes:,} in all); refused")
+                    raise UnsafeArchive(
+                        f"member {info.filename!r} unpacks to more than the limits allow "
+                        f"({limits.max_member_bytes:,} bytes a member, "
+                        f"{limits.max_total_bytes:,} in all); refused"
+                    )
                 sink.write(chunk)
     except UnsafeArchive:
         raise
-    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError,
-            ValueError) as error:
+    except (zipfile.BadZipFile, zlib.error, OSError, EOFError, NotImplementedError, RuntimeError, ValueError) as error:
         raise UnsafeArchive(f"member {info.filename!r} cannot be unpacked: {error}") from None
     target.chmod(0o644)
     return count

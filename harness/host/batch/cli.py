@@ -10,19 +10,20 @@ from rich.console import Console
 from rich.table import Table
 
 from harness.errors import BadInput, GradeError
+from harness.host.backends import BACKEND_CHOICES
 from harness.host.batch.cohort import CohortOptions
 from harness.host.batch.deadlines import LatePolicy
 from harness.host.batch.exports import EXPORTERS, export_gradebook
 from harness.host.batch.gradebook import ROW_STATUSES, Gradebook
 from harness.host.batch.layouts import LAYOUTS
-from harness.host.batch.roster import parse_time, read_roster
-from harness.host.batch.similarity import DEFAULT_THRESHOLD
-from harness.host.staging import PREFERENCES
 from harness.host.batch.progress import ProgressBar
+from harness.host.batch.roster import parse_time, read_roster
 from harness.host.batch.runner import BatchSummary, run_batch
-from harness.host.grading import BACKEND_CHOICES
+from harness.host.batch.similarity import DEFAULT_THRESHOLD
 from harness.host.exits import exits_cleanly
 from harness.host.sinks import say, terminal_text
+from harness.host.staging import PREFERENCES
+
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 REPORT_KEY = "report_dir"  # the gradebook remembers where its report lives, and every batch rewrites it
 
@@ -34,9 +35,13 @@ def _exercise_list(text: str | None) -> list[str] | None:
 
 def _print_summary(summary: BatchSummary, gradebook: Path, console: Console) -> None:
     plural = "" if len(summary.exercises) == 1 else "s"
-    console.print(terminal_text(f"{summary.candidates} candidates x {len(summary.exercises)} exercise{plural} "
-                                f"({', '.join(summary.exercises)}): graded {summary.graded}, skipped "
-                                f"{summary.skipped} (already in the gradebook), {summary.errors} grading errors"))
+    console.print(
+        terminal_text(
+            f"{summary.candidates} candidates x {len(summary.exercises)} exercise{plural} "
+            f"({', '.join(summary.exercises)}): graded {summary.graded}, skipped "
+            f"{summary.skipped} (already in the gradebook), {summary.errors} grading errors"
+        )
+    )
     if summary.ignored:
         say(console, "ignored ", "yellow", f"(no candidate): {', '.join(summary.ignored)}")
     if summary.unknown:
@@ -53,9 +58,14 @@ def _print_summary(summary: BatchSummary, gradebook: Path, console: Console) -> 
             continue
         scores = [item.final_score for item in rows.values() if item.row_status != "missing"]
         counts = [str(sum(item.row_status == status for item in rows.values())) for status in ROW_STATUSES]
-        table.add_row(exercise, str(len(rows)), f"{sum(scores) / len(scores):.2f}" if scores else "-", *counts,
-                      str(sum(item.days_late > 0 for item in rows.values())),
-                      str(sum(flag[0] == exercise for flag in flags)))
+        table.add_row(
+            exercise,
+            str(len(rows)),
+            f"{sum(scores) / len(scores):.2f}" if scores else "-",
+            *counts,
+            str(sum(item.days_late > 0 for item in rows.values())),
+            str(sum(flag[0] == exercise for flag in flags)),
+        )
     console.print(table)
 
 
@@ -65,48 +75,131 @@ def _late_policy(per_day: float, cap: float, zero_after: float | None) -> LatePo
 
 @click.command("batch", context_settings=CONTEXT)
 @click.argument("submissions_dir", type=click.Path(path_type=Path))
-@click.option("--gradebook", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="SQLite gradebook to fill (created if missing; results already in it are not graded again).")
-@click.option("--exercises", "exercise_names", metavar="SLUG,SLUG",
-              help="Exercises to grade for every candidate (default: those found in the submissions).")
-@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=os.cpu_count() or 1, show_default="the cores",
-              help="How many submissions to grade at once.")
-@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV of the cohort (id, name, email, [extension_days], [submitted_at], ...): no-shows become "
-                   "'missing', folders not on it are reported and not graded.")
-@click.option("--layout", type=click.Choice(LAYOUTS), default="folders", show_default=True,
-              help="How SUBMISSIONS_DIR is laid out: a folder or zip per candidate, or an LMS's bulk download.")
-@click.option("--pattern", metavar="REGEX", help="Match other namings: a group (?P<id>...) or (?P<name>...), and "
-              "(?P<file>...) for flat files.")
+@click.option(
+    "--gradebook",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="SQLite gradebook to fill (created if missing; results already in it are not graded again).",
+)
+@click.option(
+    "--exercises",
+    "exercise_names",
+    metavar="SLUG,SLUG",
+    help="Exercises to grade for every candidate (default: those found in the submissions).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 256),
+    default=os.cpu_count() or 1,
+    show_default="the cores",
+    help="How many submissions to grade at once.",
+)
+@click.option(
+    "--roster",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV of the cohort (id, name, email, [extension_days], [submitted_at], ...): no-shows become "
+    "'missing', folders not on it are reported and not graded.",
+)
+@click.option(
+    "--layout",
+    type=click.Choice(LAYOUTS),
+    default="folders",
+    show_default=True,
+    help="How SUBMISSIONS_DIR is laid out: a folder or zip per candidate, or an LMS's bulk download.",
+)
+@click.option(
+    "--pattern",
+    metavar="REGEX",
+    help="Match other namings: a group (?P<id>...) or (?P<name>...), and (?P<file>...) for flat files.",
+)
 @click.option("--accept-fuzzy", is_flag=True, help="Grade misnamed folders and files that look like an exercise.")
-@click.option("--prefer", type=click.Choice(PREFERENCES), default="newest", show_default=True,
-              help="Which file to grade when both the .py and the .ipynb are filled in.")
+@click.option(
+    "--prefer",
+    type=click.Choice(PREFERENCES),
+    default="newest",
+    show_default=True,
+    help="Which file to grade when both the .py and the .ipynb are filled in.",
+)
 @click.option("--due", metavar="ISO-TIME", help="Due date, e.g. 2026-12-01T23:59 (UTC unless an offset is given).")
 @click.option("--late-per-day", type=click.FloatRange(0, 100), default=0.0, help="Percent taken per day late.")
 @click.option("--late-cap", type=click.FloatRange(0, 100), default=100.0, help="At most this percent for lateness.")
 @click.option("--late-zero-after", type=click.FloatRange(0), default=None, help="Score 0 after this many days late.")
-@click.option("--similarity", type=click.FloatRange(0.01, 1.0), default=DEFAULT_THRESHOLD, show_default=True,
-              help="Flag pairs of submissions at least this similar (1.0: identical code).")
-@click.option("--cluster", metavar="ADDRESS", default=None,
-              help="Grade on a Dask cluster: tcp://scheduler:8786, or local:N for N worker processes here "
-                   "(pip install 'ml-grader[cluster]'). The gradebook stays on this machine.")
+@click.option(
+    "--similarity",
+    type=click.FloatRange(0.01, 1.0),
+    default=DEFAULT_THRESHOLD,
+    show_default=True,
+    help="Flag pairs of submissions at least this similar (1.0: identical code).",
+)
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    default=None,
+    help="Grade on a Dask cluster: tcp://scheduler:8786, or local:N for N worker processes here "
+    "(pip install 'ml-grader[cluster]'). The gradebook stays on this machine.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for the data the checks generate.")
-@click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="auto", show_default=True,
-              help="Where to run: docker (isolated), local (subprocesses) or auto (docker if available).")
-@click.option("--include-hidden/--public-only", default=True, show_default=True,
-              help="Run the hidden checks too (the default for instructors), or only the public ones.")
-@click.option("--data-secret", metavar="HEX", default=None,
-              help="The secret check data comes from (default: drawn once per gradebook and kept beside it).")
-@click.option("--retry-errors", is_flag=True,
-              help="Grade again the results that are grading errors (e.g. the backend failed), not only changes.")
-@click.option("--export-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Also write every export of the gradebook here.")
-@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Write the HTML report here (and again after every later batch into this gradebook).")
+@click.option(
+    "--backend",
+    type=click.Choice(BACKEND_CHOICES),
+    default="auto",
+    show_default=True,
+    help="Where to run: docker (isolated), local (subprocesses) or auto (docker if available).",
+)
+@click.option(
+    "--include-hidden/--public-only",
+    default=True,
+    show_default=True,
+    help="Run the hidden checks too (the default for instructors), or only the public ones.",
+)
+@click.option(
+    "--data-secret",
+    metavar="HEX",
+    default=None,
+    help="The secret check data comes from (default: drawn once per gradebook and kept beside it).",
+)
+@click.option(
+    "--retry-errors",
+    is_flag=True,
+    help="Grade again the results that are grading errors (e.g. the backend failed), not only changes.",
+)
+@click.option(
+    "--export-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write every export of the gradebook here.",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write the HTML report here (and again after every later batch into this gradebook).",
+)
 @exits_cleanly
-def batch_command(submissions_dir, gradebook, exercise_names, jobs, roster, layout, pattern, accept_fuzzy, prefer,
-                  due, late_per_day, late_cap, late_zero_after, similarity, cluster, seed, backend, include_hidden,
-                  data_secret, retry_errors, export_dir, report_dir):
+def batch_command(
+    submissions_dir,
+    gradebook,
+    exercise_names,
+    jobs,
+    roster,
+    layout,
+    pattern,
+    accept_fuzzy,
+    prefer,
+    due,
+    late_per_day,
+    late_cap,
+    late_zero_after,
+    similarity,
+    cluster,
+    seed,
+    backend,
+    include_hidden,
+    data_secret,
+    retry_errors,
+    export_dir,
+    report_dir,
+):
     """Grade every candidate in SUBMISSIONS_DIR into a gradebook, resuming where it stopped.
 
     SUBMISSIONS_DIR holds one folder or one .zip file per candidate (named by id or
@@ -132,16 +225,32 @@ def batch_command(submissions_dir, gradebook, exercise_names, jobs, roster, layo
     if not submissions_dir.is_dir():
         raise BadInput(f"{submissions_dir} is not a folder")
     try:
-        cohort = CohortOptions(roster=read_roster(roster) if roster else None, layout=layout, pattern=pattern,
-                               accept_fuzzy=accept_fuzzy, prefer=prefer, due=parse_time(due) if due else None,
-                               late_policy=_late_policy(late_per_day, late_cap, late_zero_after),
-                               similarity_threshold=similarity)
+        cohort = CohortOptions(
+            roster=read_roster(roster) if roster else None,
+            layout=layout,
+            pattern=pattern,
+            accept_fuzzy=accept_fuzzy,
+            prefer=prefer,
+            due=parse_time(due) if due else None,
+            late_policy=_late_policy(late_per_day, late_cap, late_zero_after),
+            similarity_threshold=similarity,
+        )
         with ProgressBar(console) as progress:
-            summary = run_batch(submissions_dir=submissions_dir, gradebook=gradebook,
-                                exercises=_exercise_list(exercise_names), jobs=jobs, seed=seed, backend=backend,
-                                include_hidden=include_hidden, retry_errors=retry_errors, observer=progress,
-                                data_secret=data_secret, cohort=cohort, cluster=cluster,
-                                notify=lambda message, always=False: say(errors, "note: ", "yellow", message))
+            summary = run_batch(
+                submissions_dir=submissions_dir,
+                gradebook=gradebook,
+                exercises=_exercise_list(exercise_names),
+                jobs=jobs,
+                seed=seed,
+                backend=backend,
+                include_hidden=include_hidden,
+                retry_errors=retry_errors,
+                observer=progress,
+                data_secret=data_secret,
+                cohort=cohort,
+                cluster=cluster,
+                notify=lambda message, always=False: say(errors, "note: ", "yellow", message),
+            )
     except GradeError:
         raise
     except ValueError as problem:
@@ -149,10 +258,14 @@ def batch_command(submissions_dir, gradebook, exercise_names, jobs, roster, layo
     _print_summary(summary, gradebook, console)
     if summary.cluster is not None and summary.cluster.tasks:
         stats = summary.cluster
-        console.print(terminal_text(
-            f"cluster: {stats.tasks} tasks on {len(stats.workers)} workers, {stats.bytes_shipped / stats.tasks / 1024:.1f} "
-            f"KiB shipped per task, {stats.round_trip_seconds / stats.tasks:.2f} s round trip per task for "
-            f"{stats.grading_seconds / stats.tasks:.2f} s of grading"))
+        console.print(
+            terminal_text(
+                f"cluster: {stats.tasks} tasks on {len(stats.workers)} workers, "
+                f"{stats.bytes_shipped / stats.tasks / 1024:.1f} "
+                f"KiB shipped per task, {stats.round_trip_seconds / stats.tasks:.2f} s round trip per task for "
+                f"{stats.grading_seconds / stats.tasks:.2f} s of grading"
+            )
+        )
     if export_dir:
         files = export_gradebook(gradebook=gradebook, out_dir=export_dir)
         console.print(terminal_text(f"wrote {len(files)} export files to {export_dir}"))
@@ -167,26 +280,46 @@ def _refresh_report(gradebook: Path, report_dir: Path | None, console: Console, 
     remembered = report_dir or book.recall(REPORT_KEY)
     if not remembered:
         return
-    from harness.host.batch.report import write_report  # noqa: PLC0415 - matplotlib is loaded only for reports
+    from harness.host.batch.report import write_report
 
     try:
         index = write_report(gradebook=gradebook, out_dir=Path(remembered))
     except OSError as error:
-        say(errors, "stale: ", "yellow", f"the report in {remembered} could not be written again ({error}); it "
-                                         "shows an older state of the gradebook")
+        say(
+            errors,
+            "stale: ",
+            "yellow",
+            f"the report in {remembered} could not be written again ({error}); it "
+            "shows an older state of the gradebook",
+        )
         return
-    console.print(terminal_text(f"wrote the report: {index}" + ("" if report_dir else
-                                                                 " (kept up to date for this gradebook)")))
+    console.print(
+        terminal_text(f"wrote the report: {index}" + ("" if report_dir else " (kept up to date for this gradebook)"))
+    )
 
 
 @click.command("export", context_settings=CONTEXT)
 @click.argument("gradebook", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder for the export files.")
-@click.option("--format", "formats", type=click.Choice(list(EXPORTERS)), multiple=True,
-              help="Only this format (repeatable; default: every format).")
-@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Also write the HTML report here (and again after every later batch into this gradebook).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for the export files.",
+)
+@click.option(
+    "--format",
+    "formats",
+    type=click.Choice(list(EXPORTERS)),
+    multiple=True,
+    help="Only this format (repeatable; default: every format).",
+)
+@click.option(
+    "--report",
+    "report_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also write the HTML report here (and again after every later batch into this gradebook).",
+)
 @exits_cleanly
 def export_command(gradebook, out_dir, formats, report_dir):
     """Export an existing GRADEBOOK: CSV (wide, long), JSON, Gradescope results, JUnit XML, Canvas and Moodle.

@@ -39,8 +39,8 @@ from harness.wire.text import clean_text
 EXIT_CLUSTER_LOST = 4
 POLL_SECONDS = 1.0
 RECHECK_WORKERS_SECONDS = 5.0
-LOST_AFTER_SECONDS = 20.0      # the scheduler unreachable this long: the batch stops
-TASK_SLACK_SECONDS = 180.0     # beyond the exercise's own backstop: shipping, a container, importing TensorFlow
+LOST_AFTER_SECONDS = 20.0  # the scheduler unreachable this long: the batch stops
+TASK_SLACK_SECONDS = 180.0  # beyond the exercise's own backstop: shipping, a container, importing TensorFlow
 
 
 class ClusterLost(GradeError):
@@ -64,7 +64,7 @@ class ShippingStats:
 
     tasks: int = 0
     bytes_shipped: int = 0
-    grading_seconds: float = 0.0    # inside grade_submission on the workers
+    grading_seconds: float = 0.0  # inside grade_submission on the workers
     round_trip_seconds: float = 0.0  # from submitting a task to having its result here
     workers: dict[str, dict] = field(default_factory=dict)
 
@@ -94,8 +94,9 @@ def _connect(address: str):
 class ClusterSession:
     """A connection to the cluster for one batch: checked workers, and tasks graded on them."""
 
-    def __init__(self, address: str, *, exercises: list[Exercise], graders: dict[str, str],
-                 notify: Callable[[str], None]):
+    def __init__(
+        self, address: str, *, exercises: list[Exercise], graders: dict[str, str], notify: Callable[[str], None]
+    ):
         self.address = address
         self.exercises = {exercise.slug: exercise for exercise in exercises}
         self.graders = graders
@@ -117,8 +118,10 @@ class ClusterSession:
         self.check_workers(force=True)
         if not self.accepted:
             self.close()
-            raise ClusterUnusable("no worker of the cluster may grade: " + ("; ".join(
-                f"{address}: {reason}" for address, reason in self.refused.items()) or "it has no workers"))
+            raise ClusterUnusable(
+                "no worker of the cluster may grade: "
+                + ("; ".join(f"{address}: {reason}" for address, reason in self.refused.items()) or "it has no workers")
+            )
         return self
 
     def __exit__(self, *exception) -> None:
@@ -127,7 +130,7 @@ class ClusterSession:
     def close(self) -> None:
         try:
             self.client.close(timeout=10)
-        except Exception:  # noqa: BLE001 - closing a client whose scheduler is gone may fail; nothing is lost
+        except Exception:
             pass
         if self.cluster is not None:
             self.cluster.close(timeout=30)
@@ -155,30 +158,51 @@ class ClusterSession:
             else:
                 different = [slug for slug, digest in self.graders.items() if identity["graders"].get(slug) != digest]
                 if different:
-                    self.refused[address] = (f"its grader for {', '.join(different)} differs from this machine's "
-                                             f"(harness {identity['harness']}); install the same project version there")
+                    self.refused[address] = (
+                        f"its grader for {', '.join(different)} differs from this machine's "
+                        f"(harness {identity['harness']}); install the same project version there"
+                    )
                 else:
                     self.accepted[address] = identity
                     self.stats.workers[address] = identity
-                    self.notify(f"worker {address} ({identity['host']}) grades with the {identity['backend']} "
-                                f"backend" + (f": {identity['reason']}" if identity["reason"] else ""))
+                    self.notify(
+                        f"worker {address} ({identity['host']}) grades with the {identity['backend']} "
+                        f"backend" + (f": {identity['reason']}" if identity["reason"] else "")
+                    )
                     continue
             self.notify(f"refused worker {address}: {self.refused[address]}")
 
-    def _payload(self, task: Task, key: TaskKey, *, seed: int, include_hidden: bool, data_secret: str,
-                 prefer: str | None) -> dict:
+    def _payload(
+        self, task: Task, key: TaskKey, *, seed: int, include_hidden: bool, data_secret: str, prefer: str | None
+    ) -> dict:
+        if task.path is None:
+            raise BadInput("nothing to ship: the task has no submission")
         data = pack_submission(task.path)
         self.stats.bytes_shipped += len(data)
-        return {"exercise": task.exercise.slug, "grader_hash": self.graders[task.exercise.slug],
-                "submission": data, "payload_sha256": hashlib.sha256(data).hexdigest(),
-                "file_name": task.path.name if task.path.is_file() else None, "seed": seed,
-                "include_hidden": include_hidden, "data_secret": data_secret, "prefer": prefer}
+        return {
+            "exercise": task.exercise.slug,
+            "grader_hash": self.graders[task.exercise.slug],
+            "submission": data,
+            "payload_sha256": hashlib.sha256(data).hexdigest(),
+            "file_name": task.path.name if task.path.is_file() else None,
+            "seed": seed,
+            "include_hidden": include_hidden,
+            "data_secret": data_secret,
+            "prefer": prefer,
+        }
         # no candidate's name or id: a worker needs only the files
 
-    def grade_all(self, pending: Iterable[tuple[Task, TaskKey]], *, seed: int, include_hidden: bool,
-                  data_secret: str, prefer: str | None,
-                  record: Callable[[Task, TaskKey, RunResult], None],
-                  problem: Callable[[Task, str, bool], RunResult]) -> None:
+    def grade_all(
+        self,
+        pending: Iterable[tuple[Task, TaskKey]],
+        *,
+        seed: int,
+        include_hidden: bool,
+        data_secret: str,
+        prefer: str | None,
+        record: Callable[[Task, TaskKey, RunResult], None],
+        problem: Callable[[Task, str, bool], RunResult],
+    ) -> None:
         """Grade every pending task on the cluster; ``record`` each validated result as it arrives."""
         from distributed import wait
         from distributed.client import FutureCancelledError, FuturesCancelledError
@@ -192,10 +216,14 @@ class ClusterSession:
             status = self.client.status
             if status != "running":
                 unreachable_since = unreachable_since or time.monotonic()
-                if status in ("closing", "closed", "failed") or \
-                        time.monotonic() - unreachable_since > LOST_AFTER_SECONDS:
-                    raise ClusterLost(f"lost the Dask scheduler at {self.address} (the client is {status}); every "
-                                      "result that arrived is in the gradebook: run the same command to resume")
+                if (
+                    status in ("closing", "closed", "failed")
+                    or time.monotonic() - unreachable_since > LOST_AFTER_SECONDS
+                ):
+                    raise ClusterLost(
+                        f"lost the Dask scheduler at {self.address} (the client is {status}); every "
+                        "result that arrived is in the gradebook: run the same command to resume"
+                    )
                 time.sleep(POLL_SECONDS)
                 continue
             unreachable_since = None
@@ -203,22 +231,30 @@ class ClusterSession:
             while waiting and len(running) < capacity() and self.accepted:
                 task, key = waiting.pop(0)
                 try:
-                    payload = self._payload(task, key, seed=seed, include_hidden=include_hidden,
-                                            data_secret=data_secret, prefer=prefer)
+                    payload = self._payload(
+                        task, key, seed=seed, include_hidden=include_hidden, data_secret=data_secret, prefer=prefer
+                    )
                 except (BadInput, OSError) as error:
                     record(task, key, problem(task, clean_text(error), False))
                     continue
-                future = self.client.submit(grade_payload, payload, pure=False, workers=sorted(self.accepted),
-                                            allow_other_workers=False, key=f"grade-{key.digest[:16]}-{time.time_ns()}")
+                future = self.client.submit(
+                    grade_payload,
+                    payload,
+                    pure=False,
+                    workers=sorted(self.accepted),
+                    allow_other_workers=False,
+                    key=f"grade-{key.digest[:16]}-{time.time_ns()}",
+                )
                 running[future] = (task, key, time.monotonic(), None)
             try:
                 done, _ = wait(list(running), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
             except TimeoutError:
                 done = set()
             except FuturesCancelledError as error:  # every future is cancelled when the scheduler is lost
-                raise ClusterLost(f"lost the Dask scheduler at {self.address} ({clean_text(error).splitlines()[0]}); "
-                                  "every result that arrived is in the gradebook: run the same command to resume") \
-                    from None
+                raise ClusterLost(
+                    f"lost the Dask scheduler at {self.address} ({clean_text(error).splitlines()[0]}); "
+                    "every result that arrived is in the gradebook: run the same command to resume"
+                ) from None
             self._time_out(running, record, problem)
             for future in done:
                 if future not in running:
@@ -228,11 +264,18 @@ class ClusterSession:
                     answer = future.result(timeout=30)
                 except FutureCancelledError:
                     continue  # cancelled here, for taking too long: already recorded
-                except Exception as error:  # noqa: BLE001 - KilledWorker and the like: this task only
+                except Exception as error:
                     name = type(error).__name__
-                    record(task, key, problem(task, f"the cluster could not grade this submission ({name}: "
-                                                    f"{clean_text(error)}); grade it again with --retry-errors",
-                                              True))
+                    record(
+                        task,
+                        key,
+                        problem(
+                            task,
+                            f"the cluster could not grade this submission ({name}: "
+                            f"{clean_text(error)}); grade it again with --retry-errors",
+                            True,
+                        ),
+                    )
                     continue
                 self.stats.round_trip_seconds += time.monotonic() - submitted
                 if answer.get("kind") == "refused":
@@ -245,8 +288,13 @@ class ClusterSession:
                         self.check_workers(force=True)
                         waiting.append((task, key))
                     continue
-                record(task, key, self._validated(task, answer, seed=seed, include_hidden=include_hidden,
-                                                  data_secret=data_secret, problem=problem))
+                record(
+                    task,
+                    key,
+                    self._validated(
+                        task, answer, seed=seed, include_hidden=include_hidden, data_secret=data_secret, problem=problem
+                    ),
+                )
 
     def _time_out(self, running: dict, record, problem) -> None:
         """Cancel the tasks that have run on a worker for longer than their exercise allows."""
@@ -261,11 +309,20 @@ class ClusterSession:
             elif started is not None and now - started > task_timeout(task.exercise):
                 future.cancel()
                 del running[future]
-                record(task, key, problem(task, f"the worker took longer than {task_timeout(task.exercise):.0f} s; "
-                                                "grade it again with --retry-errors", True))
+                record(
+                    task,
+                    key,
+                    problem(
+                        task,
+                        f"the worker took longer than {task_timeout(task.exercise):.0f} s; "
+                        "grade it again with --retry-errors",
+                        True,
+                    ),
+                )
 
-    def _validated(self, task: Task, answer: dict, *, seed: int, include_hidden: bool, data_secret: str,
-                   problem) -> RunResult:
+    def _validated(
+        self, task: Task, answer: dict, *, seed: int, include_hidden: bool, data_secret: str, problem
+    ) -> RunResult:
         kind = answer.get("kind")
         if kind == "problem":
             return problem(task, clean_text(answer.get("message", "")), False)
@@ -275,8 +332,13 @@ class ClusterSession:
             raw = json.loads(answer["result"])
         except (KeyError, TypeError, ValueError) as error:
             return problem(task, f"the worker's result is not JSON ({clean_text(error)})", True)
-        result = reconcile(RunOutput(result=raw, log="", image=str(answer.get("image", ""))), exercise=task.exercise,
-                           include_hidden=include_hidden, seed=seed, data_secret=data_secret)
+        result = reconcile(
+            RunOutput(result=raw, log="", image=str(answer.get("image", ""))),
+            exercise=task.exercise,
+            include_hidden=include_hidden,
+            seed=seed,
+            data_secret=data_secret,
+        )
         self.stats.tasks += 1
         self.stats.grading_seconds += float(result.durations.get("total_seconds", 0.0) or 0.0)
         result.image = result.image or str(answer.get("image", ""))

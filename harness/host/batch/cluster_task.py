@@ -25,7 +25,7 @@ from harness.host.batch.keys import grader_hash
 from harness.project import get_exercise
 from harness.wire.text import clean_text
 
-MAX_SHIPPED_BYTES = 64 * 1024 * 1024   # a submission larger than this is not sent to a worker
+MAX_SHIPPED_BYTES = 64 * 1024 * 1024  # a submission larger than this is not sent to a worker
 PAYLOAD_ROOT = "submission"
 
 
@@ -35,15 +35,20 @@ def pack_submission(path: Path) -> bytes:
     buffer = io.BytesIO()
     total = 0
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        files = [path] if path.is_file() else sorted(item for item in path.rglob("*") if not item.is_dir()
-                                                     or item.is_symlink())
+        files = (
+            [path]
+            if path.is_file()
+            else sorted(item for item in path.rglob("*") if not item.is_dir() or item.is_symlink())
+        )
         for file in files:
             if file.is_symlink() or not file.is_file():
                 raise BadInput(f"{file.name} is a symbolic link or special file; links in submissions are refused")
             total += file.stat().st_size
             if total > MAX_SHIPPED_BYTES:
-                raise BadInput(f"the submission is larger than {MAX_SHIPPED_BYTES // 2**20} MB: too large to send to "
-                               "a cluster worker")
+                raise BadInput(
+                    f"the submission is larger than {MAX_SHIPPED_BYTES // 2**20} MB: too large to send to "
+                    "a cluster worker"
+                )
             name = file.name if path.is_file() else file.relative_to(path).as_posix()
             archive.write(file, f"{PAYLOAD_ROOT}/{name}")
     return buffer.getvalue()
@@ -60,9 +65,15 @@ def worker_identity(slugs: list[str]) -> dict:
         except BadInput as problem:
             graders[slug] = f"missing: {problem}"
     choice = choose_backend("auto")
-    return {"harness": harness.__version__, "graders": graders, "backend": choice.backend.name,
-            "image": getattr(choice.backend, "image", None) or choice.backend.name,
-            "reason": choice.reason or "", "host": platform.node(), "pid": os.getpid()}
+    return {
+        "harness": harness.__version__,
+        "graders": graders,
+        "backend": choice.backend.name,
+        "image": getattr(choice.backend, "image", None) or choice.backend.name,
+        "reason": choice.reason or "",
+        "host": platform.node(),
+        "pid": os.getpid(),
+    }
 
 
 def grade_payload(payload: dict) -> dict:
@@ -78,8 +89,9 @@ def grade_payload(payload: dict) -> dict:
         try:
             archive = Path(scratch) / "payload.zip"
             archive.write_bytes(payload["submission"])
-            extract_archive(archive, Path(scratch) / "unpacked", limits=ArchiveLimits(
-                max_total_bytes=MAX_SHIPPED_BYTES))
+            extract_archive(
+                archive, Path(scratch) / "unpacked", limits=ArchiveLimits(max_total_bytes=MAX_SHIPPED_BYTES)
+            )
             root = Path(scratch) / "unpacked" / PAYLOAD_ROOT
             root.mkdir(parents=True, exist_ok=True)  # an empty submission ships no file
             if hashlib.sha256(payload["submission"]).hexdigest() != payload["payload_sha256"]:
@@ -87,15 +99,25 @@ def grade_payload(payload: dict) -> dict:
             target = root / payload["file_name"] if payload.get("file_name") else root
             from harness.host.grading import grade_submission
 
-            result = grade_submission(path=target, exercise=slug, seed=int(payload["seed"]), backend="auto",
-                                      include_hidden=bool(payload["include_hidden"]),
-                                      data_secret=payload["data_secret"], prefer=payload.get("prefer"))
+            result = grade_submission(
+                path=target,
+                exercise=slug,
+                seed=int(payload["seed"]),
+                backend="auto",
+                include_hidden=bool(payload["include_hidden"]),
+                data_secret=payload["data_secret"],
+                prefer=payload.get("prefer"),
+            )
         except BadInput as problem:  # nothing gradable: the candidate scores 0, with the reason
             return {"kind": "problem", "message": clean_text(problem)}
-        except Exception as error:  # noqa: BLE001 - one task's failure must not stop the worker
+        except Exception as error:
             detail = "".join(traceback.format_exception_only(type(error), error)).strip()
             return {"kind": "grading_error", "message": f"grading failed on the worker: {clean_text(detail)}"}
     import json
 
-    return {"kind": "graded", "result": json.dumps(result.to_json()), "image": result.image or "",
-            "backend": result.backend}
+    return {
+        "kind": "graded",
+        "result": json.dumps(result.to_json()),
+        "image": result.image or "",
+        "backend": result.backend,
+    }

@@ -33,7 +33,7 @@ class CohortOptions:
     layout: str = "folders"
     pattern: str | None = None
     accept_fuzzy: bool = False
-    prefer: str = "newest"       # which of a .py and an .ipynb both filled in is graded
+    prefer: str = "newest"  # which of a .py and an .ipynb both filled in is graded
     due: datetime | None = None
     late_policy: LatePolicy = field(default_factory=LatePolicy)
     similarity_threshold: float = DEFAULT_THRESHOLD
@@ -56,8 +56,12 @@ def graded_source(task: Task, *, prefer: str) -> str | None:
     exercise = task.exercise
     try:
         if task.path.is_dir():
-            chosen, _ = choose_file(task.path, module=exercise.module, prefer=prefer,
-                                    pristine=pristine_fingerprints(exercise.project_root / "exercises", exercise.slug))
+            chosen, _ = choose_file(
+                task.path,
+                module=exercise.module,
+                prefer=prefer,
+                pristine=pristine_fingerprints(exercise.project_root / "exercises", exercise.slug),
+            )
         else:
             chosen = task.path
         if chosen.suffix == ".ipynb":
@@ -67,8 +71,9 @@ def graded_source(task: Task, *, prefer: str) -> str | None:
         return None
 
 
-def cohort_view(*, book: Gradebook, discovery: Discovery, tasks: list[Task], exercises: list[Exercise],
-                options: CohortOptions) -> dict:
+def cohort_view(
+    *, book: Gradebook, discovery: Discovery, tasks: list[Task], exercises: list[Exercise], options: CohortOptions
+) -> dict:
     """Compute and record the cohort view of the gradebook; return the batch's summary of it."""
     results = {(entry.candidate, entry.exercise): entry.result for entry in book.entries()}
     members = _members(discovery.candidates, options.roster)
@@ -78,19 +83,28 @@ def cohort_view(*, book: Gradebook, discovery: Discovery, tasks: list[Task], exe
         if result is None:
             continue
         status = row_status(result, missing=task.missing)
-        late = lateness(path=task.path, entry=task.roster, due=options.due, policy=options.late_policy) \
-            if not task.missing else None
+        late = (
+            lateness(path=task.path, entry=task.roster, due=options.due, policy=options.late_policy)
+            if not task.missing
+            else None
+        )
         notes = list(task.notes) + (["the LMS marked this submission late"] if task.marked_late else [])
         adjustments[(task.candidate, task.exercise.slug)] = Adjustment(
             row_status=status,
             submitted_at=late.submitted_at.isoformat(timespec="seconds") if late and late.submitted_at else None,
-            time_source=late.source if late else "", days_late=late.days_late if late else 0,
+            time_source=late.source if late else "",
+            days_late=late.days_late if late else 0,
             penalty_percent=late.penalty_percent if late else 0.0,
-            final_score=late.apply(result.score) if late else 0.0, notes=tuple(notes))
+            final_score=late.apply(result.score) if late else 0.0,
+            notes=tuple(notes),
+        )
     flags, compared = [], {}
     for exercise in exercises:
-        sources = {task.candidate: text for task in tasks if task.exercise.slug == exercise.slug
-                   and (text := graded_source(task, prefer=options.prefer)) is not None}
+        sources = {
+            task.candidate: text
+            for task in tasks
+            if task.exercise.slug == exercise.slug and (text := graded_source(task, prefer=options.prefer)) is not None
+        }
         skeleton_file = exercise.skeleton_dir / exercise.module
         skeleton = skeleton_file.read_text(encoding="utf-8") if skeleton_file.is_file() else ""
         found = flag_pairs(sources, exercise=exercise.slug, skeleton=skeleton, threshold=options.similarity_threshold)
@@ -98,8 +112,11 @@ def cohort_view(*, book: Gradebook, discovery: Discovery, tasks: list[Task], exe
             for candidate in (flag.first, flag.second):
                 compared[(exercise.slug, candidate)] = sources[candidate]
         flags += found
-    accounting = {candidate.identity: lines for candidate in discovery.candidates
-                  if (lines := unaccounted_files(candidate, tasks, exercises))}
+    accounting = {
+        candidate.identity: lines
+        for candidate in discovery.candidates
+        if (lines := unaccounted_files(candidate, tasks, exercises))
+    }
     summary = {
         "candidates": len(members),
         "unknown": discovery.unknown,
@@ -111,8 +128,9 @@ def cohort_view(*, book: Gradebook, discovery: Discovery, tasks: list[Task], exe
         "late": sum(item.days_late > 0 for item in adjustments.values()),
         "missing": sum(item.row_status == "missing" for item in adjustments.values()),
     }
-    book.record_cohort(members=members, adjustments=adjustments, flags=flags, accounting=accounting,
-                       summary=summary, compared=compared)
+    book.record_cohort(
+        members=members, adjustments=adjustments, flags=flags, accounting=accounting, summary=summary, compared=compared
+    )
     return summary
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from harness.errors import BadInput
@@ -55,7 +55,7 @@ class Lateness:
     """A submission's time, where it comes from, and what lateness costs it."""
 
     submitted_at: datetime | None
-    source: str              # "roster", "file times", or "" when nothing is known
+    source: str  # "roster", "file times", or "" when nothing is known
     days_late: int
     penalty_percent: float
 
@@ -73,11 +73,10 @@ def submission_time(path: Path | None, entry: RosterEntry | None) -> tuple[datet
     if not files:
         return None, ""
     newest = max(file.stat().st_mtime for file in files)  # grader values only
-    return datetime.fromtimestamp(newest, tz=timezone.utc), "file times"
+    return datetime.fromtimestamp(newest, tz=UTC), "file times"
 
 
-def lateness(*, path: Path | None, entry: RosterEntry | None, due: datetime | None,
-             policy: LatePolicy) -> Lateness:
+def lateness(*, path: Path | None, entry: RosterEntry | None, due: datetime | None, policy: LatePolicy) -> Lateness:
     """How late a submission is against ``due`` (moved by the candidate's extension), and its penalty."""
     submitted, source = submission_time(path, entry)
     if due is None or submitted is None:

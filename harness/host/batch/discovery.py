@@ -16,6 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from harness.host.batch.archives import ArchiveLimits, UnsafeArchive, extract_archive
 from harness.host.batch.keys import placeholder_hash, submission_hash
@@ -28,6 +29,8 @@ IGNORED_ENTRIES = {"__MACOSX", ".DS_Store", "Thumbs.db", "__pycache__", ".ipynb_
 GRADABLE_SUFFIXES = (".py", ".ipynb")
 FUZZY_RATIO = 0.75
 MAX_LISTED_FILES = 200
+
+DEFAULT_LIMITS = ArchiveLimits()
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,8 @@ class Task:
     display: str
     submission_hash: str
     problem: str | None = None
-    missing: bool = False            # nothing handed in for this exercise: status "missing", not "zero"
-    notes: tuple[str, ...] = ()      # fuzzy matches applied, and the like
+    missing: bool = False  # nothing handed in for this exercise: status "missing", not "zero"
+    notes: tuple[str, ...] = ()  # fuzzy matches applied, and the like
     roster: RosterEntry | None = None
     marked_late: bool = False
     fuzzy_source: Path | None = None  # the misnamed file graded, with --accept-fuzzy
@@ -65,8 +68,8 @@ class Discovery:
     """What a submissions folder holds."""
 
     candidates: list[Candidate] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)      # top-level names that are no candidate
-    unknown: list[str] = field(default_factory=list)      # candidates not on the roster: not graded
+    ignored: list[str] = field(default_factory=list)  # top-level names that are no candidate
+    unknown: list[str] = field(default_factory=list)  # candidates not on the roster: not graded
 
 
 def safe_identity(name: str) -> str:
@@ -93,8 +96,14 @@ def _unwrap(root: Path, slugs: set[str]) -> Path:
     return root
 
 
-def find_candidates(arranged: list[Arranged], *, unpack_dir: Path, slugs: set[str], roster: Roster | None = None,
-                    limits: ArchiveLimits = ArchiveLimits()) -> Discovery:
+def find_candidates(
+    arranged: list[Arranged],
+    *,
+    unpack_dir: Path,
+    slugs: set[str],
+    roster: Roster | None = None,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
+) -> Discovery:
     """One candidate per arranged entry, zips unpacked into ``unpack_dir``, matched to the roster if any."""
     found = Discovery()
     by_identity: dict[str, list[Arranged]] = {}
@@ -103,8 +112,9 @@ def find_candidates(arranged: list[Arranged], *, unpack_dir: Path, slugs: set[st
             continue
         matched = None
         if roster is not None:
-            matched = next((roster.find(key) for key in (entry.identity, *entry.alternatives) if roster.find(key)),
-                           None)
+            matched = next(
+                (roster.find(key) for key in (entry.identity, *entry.alternatives) if roster.find(key)), None
+            )
             if matched is None:
                 found.unknown.append(clean_name(entry.source))
                 continue
@@ -115,26 +125,47 @@ def find_candidates(arranged: list[Arranged], *, unpack_dir: Path, slugs: set[st
         matched = roster.find(identity) if roster is not None else None
         if len(entries) > 1:
             names = " and ".join(clean_name(each.source) for each in entries)
-            found.candidates.append(Candidate(identity, entry.path, None, f"two submissions for {identity} ({names}); "
-                                              "keep only one", roster=matched))
+            found.candidates.append(
+                Candidate(
+                    identity,
+                    entry.path,
+                    None,
+                    f"two submissions for {identity} ({names}); keep only one",
+                    roster=matched,
+                )
+            )
             continue
         path = entry.path
         if path.is_symlink():
-            found.candidates.append(Candidate(identity, path, None, f"{clean_name(path.name)} is a symbolic link; "
-                                              "submissions must be real files", roster=matched))
+            found.candidates.append(
+                Candidate(
+                    identity,
+                    path,
+                    None,
+                    f"{clean_name(path.name)} is a symbolic link; submissions must be real files",
+                    roster=matched,
+                )
+            )
         elif path.is_dir():
-            found.candidates.append(Candidate(identity, path, _unwrap(path, slugs), base=path, roster=matched,
-                                              marked_late=entry.marked_late))
+            found.candidates.append(
+                Candidate(
+                    identity, path, _unwrap(path, slugs), base=path, roster=matched, marked_late=entry.marked_late
+                )
+            )
         else:
             target = Path(unpack_dir) / f"{number:05d}"
             try:
                 extract_archive(path, target, limits=limits)
             except UnsafeArchive as problem:
-                found.candidates.append(Candidate(identity, path, None,
-                                                  f"{clean_name(path.name)} was refused: {problem}", roster=matched))
+                found.candidates.append(
+                    Candidate(identity, path, None, f"{clean_name(path.name)} was refused: {problem}", roster=matched)
+                )
                 continue
-            found.candidates.append(Candidate(identity, path, _unwrap(target, slugs), base=target, roster=matched,
-                                              marked_late=entry.marked_late))
+            found.candidates.append(
+                Candidate(
+                    identity, path, _unwrap(target, slugs), base=target, roster=matched, marked_late=entry.marked_late
+                )
+            )
     return found
 
 
@@ -150,9 +181,12 @@ def looks_like(name: str, exercise: Exercise) -> bool:
     """A folder or file name that is probably the exercise, misnamed (``Policy Gradient``, ``pg_final.py``)."""
     normal, slug = _normal(name), exercise.slug
     words = normal.split("_")
-    return (normal == slug or difflib.SequenceMatcher(None, normal, slug).ratio() >= FUZZY_RATIO
-            or set(slug.split("_")) <= set(words)                               # probe_final, my_policy_gradient
-            or (len(_initials(slug)) > 1 and words[0] == _initials(slug)))      # pg_final
+    return (
+        normal == slug
+        or difflib.SequenceMatcher(None, normal, slug).ratio() >= FUZZY_RATIO
+        or set(slug.split("_")) <= set(words)  # probe_final, my_policy_gradient
+        or (len(_initials(slug)) > 1 and words[0] == _initials(slug))
+    )  # pg_final
 
 
 def locate_exercise(root: Path, exercise: Exercise) -> Path | None:
@@ -168,8 +202,11 @@ def locate_exercise(root: Path, exercise: Exercise) -> Path | None:
 
 def propose_fuzzy(root: Path, exercise: Exercise) -> Path | None:
     """The one file that probably is this exercise, misnamed, in a folder that may be misnamed too."""
-    folders = [root] + [entry for entry in sorted(root.iterdir()) if entry.is_dir() and not entry.is_symlink()
-                        and _visible(entry) and looks_like(entry.name, exercise)]
+    folders = [root] + [
+        entry
+        for entry in sorted(root.iterdir())
+        if entry.is_dir() and not entry.is_symlink() and _visible(entry) and looks_like(entry.name, exercise)
+    ]
     for folder in folders:
         files = [entry for entry in sorted(folder.iterdir()) if entry.is_file() and entry.suffix in GRADABLE_SUFFIXES]
         named = [entry for entry in files if looks_like(entry.name, exercise)]
@@ -182,20 +219,29 @@ def propose_fuzzy(root: Path, exercise: Exercise) -> Path | None:
 
 def detect_exercises(candidates: list[Candidate], known: list[Exercise]) -> list[Exercise]:
     """List the exercises that at least one candidate handed in."""
-    return [exercise for exercise in known
-            if any(c.root is not None and locate_exercise(c.root, exercise) for c in candidates)]
+    return [
+        exercise
+        for exercise in known
+        if any(c.root is not None and locate_exercise(c.root, exercise) for c in candidates)
+    ]
 
 
 def _display(candidate: Candidate, path: Path) -> str:
-    base = candidate.base or candidate.root
+    base = candidate.base or candidate.root or path
     relative = path.relative_to(base).as_posix() if path != base else ""
     if candidate.source.is_dir():
         return clean_name("/".join(part for part in (candidate.source.name, relative) if part))
     return clean_name(f"{candidate.source.name}:{relative or '.'}")
 
 
-def plan_tasks(candidates: list[Candidate], exercises: list[Exercise], *, roster: Roster | None = None,
-               accept_fuzzy: bool = False, fuzzy_dir: Path | None = None) -> list[Task]:
+def plan_tasks(
+    candidates: list[Candidate],
+    exercises: list[Exercise],
+    *,
+    roster: Roster | None = None,
+    accept_fuzzy: bool = False,
+    fuzzy_dir: Path | None = None,
+) -> list[Task]:
     """One task per candidate (and per roster entry with nothing handed in) and exercise."""
     tasks = []
     for candidate in candidates:
@@ -206,17 +252,34 @@ def plan_tasks(candidates: list[Candidate], exercises: list[Exercise], *, roster
         for entry in roster.entries:
             if entry.id not in present:
                 for exercise in exercises:
-                    tasks.append(Task(entry.id, exercise, None, "", placeholder_hash(f"missing: {exercise.slug}"),
-                                      f"{entry.id} handed in nothing", missing=True, roster=entry))
+                    tasks.append(
+                        Task(
+                            entry.id,
+                            exercise,
+                            None,
+                            "",
+                            placeholder_hash(f"missing: {exercise.slug}"),
+                            f"{entry.id} handed in nothing",
+                            missing=True,
+                            roster=entry,
+                        )
+                    )
     return tasks
 
 
 def _task(candidate: Candidate, exercise: Exercise, *, accept_fuzzy: bool, fuzzy_dir: Path | None) -> Task:
-    common = dict(roster=candidate.roster, marked_late=candidate.marked_late)
+    common: dict[str, Any] = {"roster": candidate.roster, "marked_late": candidate.marked_late}
     if candidate.root is None:
         problem = candidate.problem or "the submission could not be read"
-        return Task(candidate.identity, exercise, None, clean_name(candidate.source.name),
-                    placeholder_hash(f"refused: {problem}"), problem, **common)
+        return Task(
+            candidate.identity,
+            exercise,
+            None,
+            clean_name(candidate.source.name),
+            placeholder_hash(f"refused: {problem}"),
+            problem,
+            **common,
+        )
     path = locate_exercise(candidate.root, exercise)
     if path is None:
         proposal = propose_fuzzy(candidate.root, exercise)
@@ -227,20 +290,44 @@ def _task(candidate: Candidate, exercise: Exercise, *, accept_fuzzy: bool, fuzzy
             target = staged / (exercise.module if proposal.suffix == ".py" else f"{stem}.ipynb")
             target.write_bytes(proposal.read_bytes())
             note = f"graded {_display(candidate, proposal)} as {exercise.slug} (a fuzzy match, --accept-fuzzy)"
-            return Task(candidate.identity, exercise, staged, _display(candidate, proposal), submission_hash(staged),
-                        notes=(note,), fuzzy_source=proposal, **common)
-        problem = (f"no submission for {exercise.slug}: expected a folder {exercise.slug}/, a file {exercise.module} "
-                   f"or a notebook {stem}.ipynb")
+            return Task(
+                candidate.identity,
+                exercise,
+                staged,
+                _display(candidate, proposal),
+                submission_hash(staged),
+                notes=(note,),
+                fuzzy_source=proposal,
+                **common,
+            )
+        problem = (
+            f"no submission for {exercise.slug}: expected a folder {exercise.slug}/, a file {exercise.module} "
+            f"or a notebook {stem}.ipynb"
+        )
         if proposal is not None:
-            problem += (f". {_display(candidate, proposal)} looks like it; grade it with --accept-fuzzy, or rename "
-                        "it")
-        return Task(candidate.identity, exercise, None, clean_name(candidate.source.name),
-                    placeholder_hash(f"missing: {exercise.slug}"), problem, missing=True,
-                    notes=(problem,) if proposal is not None else (), **common)
+            problem += f". {_display(candidate, proposal)} looks like it; grade it with --accept-fuzzy, or rename it"
+        return Task(
+            candidate.identity,
+            exercise,
+            None,
+            clean_name(candidate.source.name),
+            placeholder_hash(f"missing: {exercise.slug}"),
+            problem,
+            missing=True,
+            notes=(problem,) if proposal is not None else (),
+            **common,
+        )
     if path.is_symlink():
         problem = f"{clean_name(path.name)} is a symbolic link; links in submissions are refused"
-        return Task(candidate.identity, exercise, None, _display(candidate, path),
-                    placeholder_hash(f"refused: {problem}"), problem, **common)
+        return Task(
+            candidate.identity,
+            exercise,
+            None,
+            _display(candidate, path),
+            placeholder_hash(f"refused: {problem}"),
+            problem,
+            **common,
+        )
     return Task(candidate.identity, exercise, path, _display(candidate, path), submission_hash(path), **common)
 
 
@@ -263,16 +350,23 @@ def unaccounted_files(candidate: Candidate, tasks: list[Task], exercises: list[E
     modules = {exercise.module for exercise in exercises} | {f"{Path(e.module).stem}.ipynb" for e in exercises}
     listed = []
     for path in sorted(candidate.root.rglob("*")):
-        if not path.is_file() or any(part in IGNORED_ENTRIES or part.startswith(".")
-                                     for part in path.relative_to(candidate.root).parts):
+        if not path.is_file() or any(
+            part in IGNORED_ENTRIES or part.startswith(".") for part in path.relative_to(candidate.root).parts
+        ):
             continue
         if path in used or any(parent in used for parent in path.parents):
             continue
         if path.suffix in GRADABLE_SUFFIXES:
-            fuzzy = [exercise.slug for exercise in exercises if looks_like(path.name, exercise)
-                     or looks_like(path.parent.name, exercise)]
-            reason = (f"looks like {fuzzy[0]} but was not graded (--accept-fuzzy grades it)" if fuzzy and path.name
-                      not in modules else "not the file of any exercise graded")
+            fuzzy = [
+                exercise.slug
+                for exercise in exercises
+                if looks_like(path.name, exercise) or looks_like(path.parent.name, exercise)
+            ]
+            reason = (
+                f"looks like {fuzzy[0]} but was not graded (--accept-fuzzy grades it)"
+                if fuzzy and path.name not in modules
+                else "not the file of any exercise graded"
+            )
         else:
             reason = "not a Python file or notebook"
         listed.append(f"{_display(candidate, path)}: {reason}")

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from collections.abc import Callable
 
 from harness.host.batch.gradebook import Gradebook, GradebookEntry
 from harness.host.batch.gradescope import gradescope_results
@@ -21,8 +21,19 @@ from harness.host.batch.view import GradebookView, by_candidate, exercises_of
 from harness.host.sinks import csv_cell, file_name_for
 
 EXPORT_FORMAT_VERSION = 2
-LONG_COLUMNS = ("candidate", "exercise", "row_status", "check_id", "check", "visibility", "outcome", "status",
-                "score", "max_score", "message")
+LONG_COLUMNS = (
+    "candidate",
+    "exercise",
+    "row_status",
+    "check_id",
+    "check",
+    "visibility",
+    "outcome",
+    "status",
+    "score",
+    "max_score",
+    "message",
+)
 
 
 def write_wide_csv(view: GradebookView, path: Path) -> None:
@@ -30,12 +41,23 @@ def write_wide_csv(view: GradebookView, path: Path) -> None:
     exercises = exercises_of(view.entries)
     with open(path, "w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
-        writer.writerow(["candidate", "name", "email", *[f"{name}{suffix}" for name in exercises
-                                                         for suffix in ("", " status", " days late")],
-                         "total", "max_total"])
+        writer.writerow(
+            [
+                "candidate",
+                "name",
+                "email",
+                *[f"{name}{suffix}" for name in exercises for suffix in ("", " status", " days late")],
+                "total",
+                "max_total",
+            ]
+        )
         for candidate, results in by_candidate(view.entries).items():
             member = view.members.get(candidate)
-            row = [csv_cell(candidate), csv_cell(member.name if member else ""), csv_cell(member.email if member else "")]
+            row = [
+                csv_cell(candidate),
+                csv_cell(member.name if member else ""),
+                csv_cell(member.email if member else ""),
+            ]
             total = 0.0
             for exercise in exercises:
                 if exercise not in results:
@@ -56,10 +78,21 @@ def write_long_csv(view: GradebookView, path: Path) -> None:
         for entry in view.entries:
             status = view.adjustment(entry).row_status
             for check in entry.result.checks:
-                writer.writerow([csv_cell(entry.candidate), entry.exercise, status, check.check_id,
-                                 csv_cell(check.name),
-                                 check.visibility, check.outcome.value, check.outcome.gradescope_status,
-                                 f"{check.score:g}", f"{check.max_score:g}", csv_cell(check.output)])
+                writer.writerow(
+                    [
+                        csv_cell(entry.candidate),
+                        entry.exercise,
+                        status,
+                        check.check_id,
+                        csv_cell(check.name),
+                        check.visibility,
+                        check.outcome.value,
+                        check.outcome.gradescope_status,
+                        f"{check.score:g}",
+                        f"{check.max_score:g}",
+                        csv_cell(check.output),
+                    ]
+                )
 
 
 def gradebook_json(view: GradebookView) -> dict:
@@ -67,39 +100,48 @@ def gradebook_json(view: GradebookView) -> dict:
     candidates = []
     for candidate, results in by_candidate(view.entries).items():
         member = view.members.get(candidate)
-        candidates.append({
-            "candidate": candidate,
-            "name": member.name if member else "",
-            "email": member.email if member else "",
-            "on_roster": bool(member and member.on_roster),
-            "total": round(sum(view.adjustment(entry).final_score for entry in results.values()), 6),
-            "max_total": round(sum(entry.result.max_score for entry in results.values()), 6),
-            "not_graded_files": view.accounting.get(candidate, []),
-            "results": [{
-                "exercise": entry.exercise,
-                "status": view.adjustment(entry).row_status,
-                "final_score": view.adjustment(entry).final_score,
-                "submitted_at": view.adjustment(entry).submitted_at,
-                "submission_time_source": view.adjustment(entry).time_source,
-                "days_late": view.adjustment(entry).days_late,
-                "penalty_percent": view.adjustment(entry).penalty_percent,
-                "notes": list(view.adjustment(entry).notes),
-                "source": entry.source,
-                "graded_at": entry.graded_at,
-                "task_key": entry.key.digest,
-                "submission_hash": entry.key.submission,
-                "grader_hash": entry.key.grader,
-                "image": entry.key.image,
-                "seed": entry.key.seed,
-                "include_hidden": entry.key.include_hidden,
-                "result": entry.result.to_json(),
-            } for entry in results.values()],
-        })
-    return {"format": "ml-grader gradebook", "version": EXPORT_FORMAT_VERSION,
-            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "exercises": exercises_of(view.entries), "last_batch": view.last_batch,
-            "flags": [dict(zip(("exercise", "first", "second", "similarity", "kind"), flag)) for flag in view.flags],
-            "candidates": candidates}
+        candidates.append(
+            {
+                "candidate": candidate,
+                "name": member.name if member else "",
+                "email": member.email if member else "",
+                "on_roster": bool(member and member.on_roster),
+                "total": round(sum(view.adjustment(entry).final_score for entry in results.values()), 6),
+                "max_total": round(sum(entry.result.max_score for entry in results.values()), 6),
+                "not_graded_files": view.accounting.get(candidate, []),
+                "results": [
+                    {
+                        "exercise": entry.exercise,
+                        "status": view.adjustment(entry).row_status,
+                        "final_score": view.adjustment(entry).final_score,
+                        "submitted_at": view.adjustment(entry).submitted_at,
+                        "submission_time_source": view.adjustment(entry).time_source,
+                        "days_late": view.adjustment(entry).days_late,
+                        "penalty_percent": view.adjustment(entry).penalty_percent,
+                        "notes": list(view.adjustment(entry).notes),
+                        "source": entry.source,
+                        "graded_at": entry.graded_at,
+                        "task_key": entry.key.digest,
+                        "submission_hash": entry.key.submission,
+                        "grader_hash": entry.key.grader,
+                        "image": entry.key.image,
+                        "seed": entry.key.seed,
+                        "include_hidden": entry.key.include_hidden,
+                        "result": entry.result.to_json(),
+                    }
+                    for entry in results.values()
+                ],
+            }
+        )
+    return {
+        "format": "ml-grader gradebook",
+        "version": EXPORT_FORMAT_VERSION,
+        "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "exercises": exercises_of(view.entries),
+        "last_batch": view.last_batch,
+        "flags": [dict(zip(("exercise", "first", "second", "similarity", "kind"), flag)) for flag in view.flags],
+        "candidates": candidates,
+    }
 
 
 def write_json(view: GradebookView, path: Path) -> None:
@@ -107,8 +149,9 @@ def write_json(view: GradebookView, path: Path) -> None:
 
 
 def write_junit(view: GradebookView, path: Path) -> None:
-    junit_xml(view.entries, {(entry.candidate, entry.exercise): view.adjustment(entry) for entry in view.entries}
-              ).write(path, encoding="utf-8", xml_declaration=True)
+    junit_xml(
+        view.entries, {(entry.candidate, entry.exercise): view.adjustment(entry) for entry in view.entries}
+    ).write(path, encoding="utf-8", xml_declaration=True)
 
 
 def write_gradescope(view: GradebookView, folder: Path) -> list[Path]:
@@ -117,8 +160,10 @@ def write_gradescope(view: GradebookView, folder: Path) -> list[Path]:
     for entry in view.entries:
         path = folder / file_name_for(entry.candidate) / entry.exercise / "results.json"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(gradescope_results(entry.result, view.adjustment(entry)), indent=2, ensure_ascii=True) + "\n",
-                        encoding="utf-8")
+        path.write_text(
+            json.dumps(gradescope_results(entry.result, view.adjustment(entry)), indent=2, ensure_ascii=True) + "\n",
+            encoding="utf-8",
+        )
         written.append(path)
     return written
 
@@ -135,8 +180,12 @@ def write_canvas(view: GradebookView, path: Path) -> None:
     """Canvas's gradebook import CSV: Student, ID, SIS User ID, SIS Login ID, Section, then one column per
     exercise; the second row gives each column's points possible, as Canvas's own exports do."""
     exercises = exercises_of(view.entries)
-    maxima = {exercise: max(entry.result.max_score for entry in view.entries if entry.exercise == exercise)  # grader values only
-              for exercise in exercises}
+    maxima = {
+        exercise: max(
+            entry.result.max_score for entry in view.entries if entry.exercise == exercise
+        )  # grader values only
+        for exercise in exercises
+    }
     with open(path, "w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
         writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *exercises])
@@ -144,11 +193,16 @@ def write_canvas(view: GradebookView, path: Path) -> None:
         for candidate, results in by_candidate(view.entries).items():
             member = view.members.get(candidate)
             extras = member.extras if member else {}
-            writer.writerow([csv_cell(member.name if member else candidate), csv_cell(candidate),
-                             csv_cell(extras.get("sis_user_id", "")),
-                             csv_cell(extras.get("sis_login_id", member.email if member else "")),
-                             csv_cell(extras.get("section", "")),
-                             *[_lms_score(view, results.get(exercise)) for exercise in exercises]])
+            writer.writerow(
+                [
+                    csv_cell(member.name if member else candidate),
+                    csv_cell(candidate),
+                    csv_cell(extras.get("sis_user_id", "")),
+                    csv_cell(extras.get("sis_login_id", member.email if member else "")),
+                    csv_cell(extras.get("section", "")),
+                    *[_lms_score(view, results.get(exercise)) for exercise in exercises],
+                ]
+            )
 
 
 def write_moodle(view: GradebookView, path: Path) -> None:
@@ -157,14 +211,21 @@ def write_moodle(view: GradebookView, path: Path) -> None:
     exercises = exercises_of(view.entries)
     with open(path, "w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
-        writer.writerow(["First name", "Last name", "ID number", "Email address",
-                         *[f"{exercise} (Real)" for exercise in exercises]])
+        writer.writerow(
+            ["First name", "Last name", "ID number", "Email address", *[f"{exercise} (Real)" for exercise in exercises]]
+        )
         for candidate, results in by_candidate(view.entries).items():
             member = view.members.get(candidate)
             first, _, last = (member.name if member else candidate).partition(" ")
-            writer.writerow([csv_cell(first), csv_cell(last), csv_cell(candidate),
-                             csv_cell(member.email if member else ""),
-                             *[_lms_score(view, results.get(exercise)) for exercise in exercises]])
+            writer.writerow(
+                [
+                    csv_cell(first),
+                    csv_cell(last),
+                    csv_cell(candidate),
+                    csv_cell(member.email if member else ""),
+                    *[_lms_score(view, results.get(exercise)) for exercise in exercises],
+                ]
+            )
 
 
 @dataclass(frozen=True)
@@ -172,7 +233,7 @@ class Exporter:
     """One export format: where it writes, relative to the export folder, and how."""
 
     target: str
-    write: Callable[[GradebookView, Path], object]
+    write: Callable[[GradebookView, Path], list[Path] | None]
     is_folder: bool = False
 
 
@@ -186,8 +247,9 @@ EXPORTERS: dict[str, Exporter] = {
     "canvas": Exporter("canvas_grades.csv", write_canvas),
     "moodle": Exporter("moodle_grades.csv", write_moodle),
 }
-WIDE_CSV, LONG_CSV, JSON_FILE, JUNIT_FILE, GRADESCOPE_DIR = (EXPORTERS[name].target for name in (
-    "csv-wide", "csv-long", "json", "junit", "gradescope"))
+WIDE_CSV, LONG_CSV, JSON_FILE, JUNIT_FILE, GRADESCOPE_DIR = (
+    EXPORTERS[name].target for name in ("csv-wide", "csv-long", "json", "junit", "gradescope")
+)
 
 
 def export_gradebook(*, gradebook: Path, out_dir: Path, formats: list[str] | None = None) -> list[Path]:
@@ -202,5 +264,5 @@ def export_gradebook(*, gradebook: Path, out_dir: Path, formats: list[str] | Non
     for name in formats or EXPORTERS:
         exporter = EXPORTERS[name]
         result = exporter.write(view, out_dir / exporter.target)
-        written += list(result) if exporter.is_folder else [out_dir / exporter.target]
+        written += list(result or []) if exporter.is_folder else [out_dir / exporter.target]
     return written

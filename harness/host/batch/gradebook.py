@@ -25,7 +25,7 @@ import os
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from harness.errors import BadInput
@@ -138,7 +138,7 @@ class GradebookEntry:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class Gradebook:
@@ -182,8 +182,10 @@ class Gradebook:
             parse_salt(secrets["data_secret"])
             parse_salt(secrets["row_key"])
         except (OSError, ValueError, KeyError, TypeError) as error:
-            raise GradebookError(f"{self.secrets_path} is unreadable or damaged ({error}); without it the "
-                                 "gradebook's rows cannot be checked") from None
+            raise GradebookError(
+                f"{self.secrets_path} is unreadable or damaged ({error}); without it the "
+                "gradebook's rows cannot be checked"
+            ) from None
         return secrets
 
     def data_secret(self, given: str | None = None) -> str:
@@ -192,8 +194,10 @@ class Gradebook:
             parse_salt(given)
         stored = self._secrets(data_secret=given)["data_secret"]
         if given is not None and given.strip().lower() != stored:
-            raise GradebookError(f"{self.path} was graded with another data secret; grade into a new gradebook, "
-                                 "or leave out --data-secret")
+            raise GradebookError(
+                f"{self.path} was graded with another data secret; grade into a new gradebook, "
+                "or leave out --data-secret"
+            )
         return stored
 
     def _mac(self, candidate: str, exercise: str, task_key: str, result_json: str) -> str:
@@ -209,53 +213,115 @@ class Gradebook:
         query = "SELECT candidate, exercise, task_key, result_json, row_mac FROM results"
         with closing(self.connect()) as connection:
             rows = connection.execute(query + ("" if include_errors else " WHERE status != 'error'")).fetchall()
-        return {(candidate, exercise): key for candidate, exercise, key, result_json, mac in rows
-                if self._genuine(candidate, exercise, key, result_json, mac)}  # a forged row is graded again
+        return {
+            (candidate, exercise): key
+            for candidate, exercise, key, result_json, mac in rows
+            if self._genuine(candidate, exercise, key, result_json, mac)
+        }  # a forged row is graded again
 
     def entries(self) -> list[GradebookEntry]:
         """Return every recorded result, by candidate then exercise."""
         with closing(self.connect()) as connection:
             rows = connection.execute(
                 "SELECT candidate, exercise, task_key, submission_hash, grader_hash, image, seed, include_hidden, "
-                "source, result_json, graded_at, row_mac FROM results ORDER BY candidate, exercise").fetchall()
+                "source, result_json, graded_at, row_mac FROM results ORDER BY candidate, exercise"
+            ).fetchall()
         entries = []
-        for (candidate, exercise, task_key, submission, grader, image, seed, hidden, source, result_json, graded_at,
-             mac) in rows:
+        for (
+            candidate,
+            exercise,
+            task_key,
+            submission,
+            grader,
+            image,
+            seed,
+            hidden,
+            source,
+            result_json,
+            graded_at,
+            mac,
+        ) in rows:
             result = RunResult.from_json(json.loads(result_json))
             if not self._genuine(candidate, exercise, task_key, result_json, mac):
                 for check in result.checks:
                     check.score = 0.0
                 result.error = "this row of the gradebook was changed outside the grader; grade it again"
-            entries.append(GradebookEntry(candidate, exercise, TaskKey(submission, grader, image, seed, bool(hidden)),
-                                          source, result, graded_at))
+            entries.append(
+                GradebookEntry(
+                    candidate,
+                    exercise,
+                    TaskKey(submission, grader, image, seed, bool(hidden)),
+                    source,
+                    result,
+                    graded_at,
+                )
+            )
         return entries
 
-    def record_cohort(self, *, members: list[CohortMember], adjustments: dict[tuple[str, str], Adjustment],
-                      flags: list, accounting: dict[str, list[str]], summary: dict,
-                      compared: dict[tuple[str, str], str] | None = None) -> None:
+    def record_cohort(
+        self,
+        *,
+        members: list[CohortMember],
+        adjustments: dict[tuple[str, str], Adjustment],
+        flags: list,
+        accounting: dict[str, list[str]],
+        summary: dict,
+        compared: dict[tuple[str, str], str] | None = None,
+    ) -> None:
         """Replace the cohort view (who, lateness, copies, files not graded) with the last batch's, in one go."""
         with closing(self.connect()) as connection:
             connection.execute("BEGIN IMMEDIATE")
             try:
                 for table in ("cohort", "adjustments", "flags", "accounting", "compared"):
                     connection.execute(f"DELETE FROM {table}")
-                connection.executemany("INSERT INTO cohort VALUES (?, ?, ?, ?, ?)", [
-                    (member.candidate, member.name, member.email, int(member.on_roster),
-                     json.dumps(member.extras, ensure_ascii=True)) for member in members])
-                connection.executemany("INSERT INTO adjustments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                    (candidate, exercise, item.row_status, item.submitted_at, item.time_source, item.days_late,
-                     item.penalty_percent, item.final_score, json.dumps(list(item.notes), ensure_ascii=True))
-                    for (candidate, exercise), item in adjustments.items()])
-                connection.executemany("INSERT INTO flags VALUES (?, ?, ?, ?, ?)", [
-                    (flag.exercise, flag.first, flag.second, flag.similarity, flag.kind) for flag in flags])
-                connection.executemany("INSERT INTO accounting VALUES (?, ?)", [
-                    (candidate, line) for candidate, lines in accounting.items() for line in lines])
-                connection.executemany("INSERT INTO compared VALUES (?, ?, ?)", [
-                    (exercise, candidate, source) for (exercise, candidate), source in (compared or {}).items()])
+                connection.executemany(
+                    "INSERT INTO cohort VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (
+                            member.candidate,
+                            member.name,
+                            member.email,
+                            int(member.on_roster),
+                            json.dumps(member.extras, ensure_ascii=True),
+                        )
+                        for member in members
+                    ],
+                )
+                connection.executemany(
+                    "INSERT INTO adjustments VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            candidate,
+                            exercise,
+                            item.row_status,
+                            item.submitted_at,
+                            item.time_source,
+                            item.days_late,
+                            item.penalty_percent,
+                            item.final_score,
+                            json.dumps(list(item.notes), ensure_ascii=True),
+                        )
+                        for (candidate, exercise), item in adjustments.items()
+                    ],
+                )
+                connection.executemany(
+                    "INSERT INTO flags VALUES (?, ?, ?, ?, ?)",
+                    [(flag.exercise, flag.first, flag.second, flag.similarity, flag.kind) for flag in flags],
+                )
+                connection.executemany(
+                    "INSERT INTO accounting VALUES (?, ?)",
+                    [(candidate, line) for candidate, lines in accounting.items() for line in lines],
+                )
+                connection.executemany(
+                    "INSERT INTO compared VALUES (?, ?, ?)",
+                    [(exercise, candidate, source) for (exercise, candidate), source in (compared or {}).items()],
+                )
                 connection.execute("INSERT OR IGNORE INTO meta VALUES ('cohort_writes', '0')")
                 connection.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE name = 'cohort_writes'")
-                connection.execute("INSERT OR REPLACE INTO meta VALUES ('last_batch', ?)",
-                                   (json.dumps(summary, ensure_ascii=True, default=str),))
+                connection.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('last_batch', ?)",
+                    (json.dumps(summary, ensure_ascii=True, default=str),),
+                )
                 connection.execute("COMMIT")
             except BaseException:
                 connection.execute("ROLLBACK")
@@ -269,13 +335,18 @@ class Gradebook:
     def adjustments(self) -> dict[tuple[str, str], Adjustment]:
         with closing(self.connect()) as connection:
             rows = connection.execute("SELECT * FROM adjustments").fetchall()
-        return {(row[0], row[1]): Adjustment(row[2], row[3], row[4], int(row[5]), float(row[6]), float(row[7]),
-                                             tuple(json.loads(row[8]))) for row in rows}
+        return {
+            (row[0], row[1]): Adjustment(
+                row[2], row[3], row[4], int(row[5]), float(row[6]), float(row[7]), tuple(json.loads(row[8]))
+            )
+            for row in rows
+        }
 
     def flags(self) -> list[tuple[str, str, str, float, str]]:
         with closing(self.connect()) as connection:
-            return connection.execute("SELECT exercise, first, second, similarity, kind FROM flags "
-                                      "ORDER BY similarity DESC").fetchall()
+            return connection.execute(
+                "SELECT exercise, first, second, similarity, kind FROM flags ORDER BY similarity DESC"
+            ).fetchall()
 
     def accounting(self) -> dict[str, list[str]]:
         with closing(self.connect()) as connection:
@@ -326,11 +397,28 @@ class Gradebook:
         try:
             connection.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (entry.candidate, entry.exercise, key.digest, key.submission, key.grader, key.image, key.seed,
-                 int(key.include_hidden), entry.source, result.score, result.max_score, result.status.value,
-                 result_json, now, mac))
-            connection.execute("INSERT INTO gradings (candidate, exercise, task_key, graded_at) VALUES (?, ?, ?, ?)",
-                               (entry.candidate, entry.exercise, key.digest, now))
+                (
+                    entry.candidate,
+                    entry.exercise,
+                    key.digest,
+                    key.submission,
+                    key.grader,
+                    key.image,
+                    key.seed,
+                    int(key.include_hidden),
+                    entry.source,
+                    result.score,
+                    result.max_score,
+                    result.status.value,
+                    result_json,
+                    now,
+                    mac,
+                ),
+            )
+            connection.execute(
+                "INSERT INTO gradings (candidate, exercise, task_key, graded_at) VALUES (?, ?, ?, ?)",
+                (entry.candidate, entry.exercise, key.digest, now),
+            )
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")

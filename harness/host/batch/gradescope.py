@@ -36,8 +36,10 @@ def _row_line(result: RunResult, adjustment: Adjustment) -> str:
         return "Status: missing (nothing was handed in)."
     line = f"Status: {adjustment.row_status}, {result.score:g} / {result.max_score:g}."
     if adjustment.days_late > 0:
-        line += (f" Late by {adjustment.days_late} day{'' if adjustment.days_late == 1 else 's'}: "
-                 f"{adjustment.penalty_percent:g}% penalty, final score {adjustment.final_score:g}.")
+        line += (
+            f" Late by {adjustment.days_late} day{'' if adjustment.days_late == 1 else 's'}: "
+            f"{adjustment.penalty_percent:g}% penalty, final score {adjustment.final_score:g}."
+        )
     return line
 
 
@@ -51,9 +53,14 @@ def gradescope_results(result: RunResult, adjustment: Adjustment | None = None) 
     if adjustment is not None:
         output = _row_line(result, adjustment) + (f"\n\n{output}" if output else "")
         score = float(adjustment.final_score)
-        extra = {"status": adjustment.row_status, "days_late": adjustment.days_late,
-                 "penalty_percent": adjustment.penalty_percent, "submitted_at": adjustment.submitted_at,
-                 "submission_time_source": adjustment.time_source, "score_before_penalty": float(result.score)}
+        extra = {
+            "status": adjustment.row_status,
+            "days_late": adjustment.days_late,
+            "penalty_percent": adjustment.penalty_percent,
+            "submitted_at": adjustment.submitted_at,
+            "submission_time_source": adjustment.time_source,
+            "score_before_penalty": float(result.score),
+        }
     return {
         "score": score,
         "execution_time": round(result.durations.get("total_seconds", 0.0)),

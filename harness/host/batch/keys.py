@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import harness
-from harness.project import Exercise
 from harness.host.staging import SKIPPED_NAMES
+from harness.project import Exercise
 
 GRADER_SKIPPED_NAMES = SKIPPED_NAMES | {".pytest_cache"}
 

@@ -31,10 +31,10 @@ RESUBMISSION = re.compile(r"-\d+(?=\.[^.]+$)")
 class Arranged:
     """One candidate's submission, wherever it came from."""
 
-    identity: str              # what the roster is matched against: an id, or a name
-    path: Path                 # a folder or a .zip
-    source: str                # the name it had in the submissions folder, for messages
-    alternatives: tuple[str, ...] = ()   # other ways to match the roster (a name beside an id)
+    identity: str  # what the roster is matched against: an id, or a name
+    path: Path  # a folder or a .zip
+    source: str  # the name it had in the submissions folder, for messages
+    alternatives: tuple[str, ...] = ()  # other ways to match the roster (a name beside an id)
     marked_late: bool = False  # the LMS's own "late" mark
 
 
@@ -42,8 +42,9 @@ class BadLayout(BadInput, ValueError):
     """The layout or pattern cannot be used."""
 
 
-def _flat(submissions: Path, pattern: re.Pattern, scratch: Path, *, clean_resubmissions: bool) -> tuple[
-        list[Arranged], list[str]]:
+def _flat(
+    submissions: Path, pattern: re.Pattern, scratch: Path, *, clean_resubmissions: bool
+) -> tuple[list[Arranged], list[str]]:
     groups: dict[str, list[tuple[Path, re.Match]]] = {}
     unmatched = []
     for entry in sorted(submissions.iterdir()):
@@ -51,9 +52,9 @@ def _flat(submissions: Path, pattern: re.Pattern, scratch: Path, *, clean_resubm
         if match is None:
             unmatched.append(entry.name)
             continue
-        key = match.groupdict().get("id") or match.groupdict().get("name")
+        key = match.groupdict().get("id") or match.groupdict().get("name") or ""
         groups.setdefault(key, []).append((entry, match))
-    arranged = []
+    arranged: list[Arranged] = []
     for key, files in groups.items():
         folder = scratch / f"candidate-{len(arranged):05d}"
         folder.mkdir(parents=True)
@@ -67,8 +68,9 @@ def _flat(submissions: Path, pattern: re.Pattern, scratch: Path, *, clean_resubm
             shutil.copy2(entry, target)
         first = files[0][1].groupdict()
         names = tuple(value for value in (first.get("name"),) if value and value != key)
-        arranged.append(Arranged(key, folder, files[0][0].name, names,
-                                 any(match.groupdict().get("late") for _, match in files)))
+        arranged.append(
+            Arranged(key, folder, files[0][0].name, names, any(match.groupdict().get("late") for _, match in files))
+        )
     return arranged, unmatched
 
 
@@ -87,14 +89,15 @@ def _per_entry(submissions: Path, pattern: re.Pattern | None) -> tuple[list[Arra
             unmatched.append(entry.name)
             continue
         groups = match.groupdict()
-        key = groups.get("id") or groups.get("name")
+        key = groups.get("id") or groups.get("name") or ""
         names = tuple(value for value in (groups.get("name"),) if value and value != key)
         arranged.append(Arranged(key, entry, entry.name, names))
     return arranged, unmatched
 
 
-def arrange(submissions: Path, *, layout: str = "folders", pattern: str | None = None,
-            scratch: Path) -> tuple[list[Arranged], list[str]]:
+def arrange(
+    submissions: Path, *, layout: str = "folders", pattern: str | None = None, scratch: Path
+) -> tuple[list[Arranged], list[str]]:
     """One entry per candidate in ``submissions``, and the names that match no candidate."""
     if layout not in LAYOUTS:
         raise BadLayout(f"unknown layout {layout!r}; choose one of {', '.join(LAYOUTS)}")

@@ -27,9 +27,9 @@ def score_distribution(scores: list[float], *, max_score: float, title: str, pat
     figure = Figure(figsize=(6.4, 3.4), dpi=100)
     axes = figure.add_subplot()
     if float(max_score).is_integer() and max_score <= 40:
-        bins = np.arange(-0.5, max_score + 1.5, 1.0)
+        bins = list(np.arange(-0.5, max_score + 1.5, 1.0))
     else:
-        bins = np.linspace(0, max(max_score, 1e-9), 21)
+        bins = list(np.linspace(0, max(max_score, 1e-9), 21))
     axes.hist(scores, bins=bins, color=BLUE, edgecolor="white")
     if scores:
         mean = float(np.mean(scores))
@@ -58,7 +58,7 @@ def check_pass_rates(rates: list[tuple[str, float]], *, title: str, path: Path) 
     axes.barh(positions, percentages, color=colors)
     axes.set_yticks(positions, [_label(name) for name, _ in ordered])
     for position, value in zip(positions, percentages):
-        axes.text(min(value + 1.5, 88), position, f"{value:.0f}%", va="center", fontsize=9)
+        axes.text(min(value + 1.5, 88), float(position), f"{value:.0f}%", va="center", fontsize=9)
     axes.set_xlim(0, 100)
     axes.set_xlabel("candidates who passed (%)")
     axes.set_title(title)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -34,23 +36,25 @@ class ProgressBar(BatchObserver):
 
     def __init__(self, console: Console):
         self.console = console
-        self.counts = {"full": 0, "partial": 0, "zero": 0, "errors": 0}
+        self.counts: dict[str, Any] = {"full": 0, "partial": 0, "zero": 0, "errors": 0}
         self._lock = threading.Lock()
         self._progress = Progress(
             TextColumn("[bold]grading"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("[green]{task.fields[full]} full[/green] [yellow]{task.fields[partial]} partial[/yellow] "
-                       "[magenta]{task.fields[zero]} zero[/magenta] [red]{task.fields[errors]} errors[/red]"),
+            TextColumn(
+                "[green]{task.fields[full]} full[/green] [yellow]{task.fields[partial]} partial[/yellow] "
+                "[magenta]{task.fields[zero]} zero[/magenta] [red]{task.fields[errors]} errors[/red]"
+            ),
             TextColumn("ETA"),
             TimeRemainingColumn(),
             TimeElapsedColumn(),
             console=console,
             transient=False,
         )
-        self._task = None
+        self._task: TaskID | None = None
 
-    def __enter__(self) -> "ProgressBar":
+    def __enter__(self) -> ProgressBar:
         self._progress.start()
         return self
 
@@ -65,4 +69,5 @@ class ProgressBar(BatchObserver):
     def recorded(self, entry: GradebookEntry) -> None:
         with self._lock:
             self.counts[kind_of(entry)] += 1
-            self._progress.update(self._task, advance=1, **self.counts)
+            if self._task is not None:
+                self._progress.update(self._task, advance=1, **self.counts)

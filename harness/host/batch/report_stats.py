@@ -24,7 +24,7 @@ class ExerciseNumbers:
     slug: str
     max_score: float = 0.0
     statuses: dict[str, int] = field(default_factory=dict)
-    scores: list[float] = field(default_factory=list)   # final scores of the rows that were submitted
+    scores: list[float] = field(default_factory=list)  # final scores of the rows that were submitted
     late: int = 0
     flagged: int = 0
 
@@ -104,7 +104,9 @@ def item_analysis(view: GradebookView) -> list[ItemStatistics]:
             for check in result.checks:
                 names.setdefault(check.check_id, check.name)
         for check_id, name in names.items():
-            passed, rest, failures = [], [], {}
+            passed: list[float] = []
+            rest: list[float] = []
+            failures: dict[str, int] = {}
             for result in results:
                 check = next((check for check in result.checks if check.check_id == check_id), None)
                 if check is None:
@@ -114,7 +116,9 @@ def item_analysis(view: GradebookView) -> list[ItemStatistics]:
                 if check.outcome is not Outcome.PASSED:
                     failures[check.outcome.label] = failures.get(check.outcome.label, 0) + 1
             common = tuple(sorted(failures.items(), key=lambda item: -item[1])[:3])
-            analysis.append(ItemStatistics(exercise, check_id, name, int(sum(passed)), len(passed),
-                                           correlation(passed, rest), common))
+            analysis.append(
+                ItemStatistics(
+                    exercise, check_id, name, int(sum(passed)), len(passed), correlation(passed, rest), common
+                )
+            )
     return analysis
-

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from harness.errors import BadInput
@@ -38,8 +38,10 @@ def parse_time(text: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise BadRoster(f"{text!r} is not an ISO 8601 time (e.g. 2026-12-01T23:59 or 2026-12-01T23:59:00+01:00)") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+        raise BadRoster(
+            f"{text!r} is not an ISO 8601 time (e.g. 2026-12-01T23:59 or 2026-12-01T23:59:00+01:00)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def name_key(text: str) -> str:
@@ -51,7 +53,7 @@ def _name_keys(name: str) -> set[str]:
     parts = [part for part in re.split(r"[\s,_.-]+", clean_name(name).lower()) if part]
     keys = {name_key(name)}
     if len(parts) >= 2:
-        keys.add(name_key("".join(parts[1:] + parts[:1])))   # "smithalice", as Canvas writes "Alice Smith"
+        keys.add(name_key("".join(parts[1:] + parts[:1])))  # "smithalice", as Canvas writes "Alice Smith"
         keys.add(name_key("".join(reversed(parts))))
     return {key for key in keys if key}
 
@@ -120,8 +122,14 @@ def read_roster(path: Path) -> Roster:
         except ValueError:
             raise BadRoster(f"{path}, line {number}: extension_days must be a number of days") from None
         known = {"name", "email", "extension_days", "submitted_at", id_column.strip().lower()}
-        entries.append(RosterEntry(
-            id=identity, name=clean_name(lowered.get("name", "")), email=clean_name(lowered.get("email", "")),
-            extension_days=extension, submitted_at=parse_time(lowered.get("submitted_at", "")),
-            extras={clean_name(key): clean_name(value) for key, value in lowered.items() if key not in known}))
+        entries.append(
+            RosterEntry(
+                id=identity,
+                name=clean_name(lowered.get("name", "")),
+                email=clean_name(lowered.get("email", "")),
+                extension_days=extension,
+                submitted_at=parse_time(lowered.get("submitted_at", "")),
+                extras={clean_name(key): clean_name(value) for key, value in lowered.items() if key not in known},
+            )
+        )
     return Roster(entries)

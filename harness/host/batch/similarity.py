@@ -5,8 +5,9 @@ first changes nothing: names the candidate chose, strings, numbers, comments, do
 the order of top-level definitions.  The token stream of the normalised tree is fingerprinted by
 winnowing (Schleimer, Wilkerson and Aiken, 2003: the minimum hash of every window of k-grams),
 fingerprints of the exercise's skeleton are removed (everyone shares those), and two submissions
-of the same exercise are compared by the share of fingerprints they have in common (Jaccard).  Parsing candidate code on the host is bounded: a file too large, or one that does
-not parse, is compared by its text instead.
+of the same exercise are compared by the share of fingerprints they have in common (Jaccard).
+Parsing candidate code on the host is bounded: a file too large, or one that does not parse, is
+compared by its text instead.
 """
 
 from __future__ import annotations
@@ -83,12 +84,12 @@ def normalised_tokens(source: str) -> list[str]:
 
 def fingerprints(tokens: list[str], *, k: int = K_GRAM, window: int = WINDOW) -> set[int]:
     """Winnow the hashes of the token k-grams: keep the minimum of every window (rightmost on ties)."""
-    hashes = [zlib.crc32("\x1f".join(tokens[index:index + k]).encode()) for index in range(len(tokens) - k + 1)]
+    hashes = [zlib.crc32("\x1f".join(tokens[index : index + k]).encode()) for index in range(len(tokens) - k + 1)]
     if len(hashes) <= window:
         return set(hashes)
     chosen = set()
     for start in range(len(hashes) - window + 1):
-        piece = hashes[start:start + window]
+        piece = hashes[start : start + window]
         low = min(piece)  # grader values only: crc32 integers
         chosen.add(low)
     return chosen
@@ -109,16 +110,19 @@ class Flag:
     first: str
     second: str
     similarity: float
-    kind: str   # "identical" (same file) or "similar"
+    kind: str  # "identical" (same file) or "similar"
 
 
-def flag_pairs(sources: dict[str, str], *, exercise: str, skeleton: str = "",
-               threshold: float = DEFAULT_THRESHOLD) -> list[Flag]:
+def flag_pairs(
+    sources: dict[str, str], *, exercise: str, skeleton: str = "", threshold: float = DEFAULT_THRESHOLD
+) -> list[Flag]:
     """Compare every pair of ``{candidate: source}`` of one exercise; return the pairs to look at."""
     shared = fingerprints(normalised_tokens(skeleton)) if skeleton else set()
     prints = {candidate: fingerprints(normalised_tokens(source)) - shared for candidate, source in sources.items()}
-    digests = {candidate: hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
-               for candidate, source in sources.items()}
+    digests = {
+        candidate: hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
+        for candidate, source in sources.items()
+    }
     flags = []
     for first, second in combinations(sorted(sources), 2):
         if not prints[first] or not prints[second]:

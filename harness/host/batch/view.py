@@ -21,19 +21,39 @@ class GradebookView:
 
     @classmethod
     def of(cls, book: Gradebook) -> GradebookView:
-        return cls(book.entries(), book.cohort(), book.adjustments(), book.flags(), book.accounting(),
-                   book.last_batch(), book.revision())
+        return cls(
+            book.entries(),
+            book.cohort(),
+            book.adjustments(),
+            book.flags(),
+            book.accounting(),
+            book.last_batch(),
+            book.revision(),
+        )
 
     def adjustment(self, entry: GradebookEntry) -> Adjustment:
         """The row's adjustment; for a row the last batch did not see, its plain result."""
         found = self.adjustments.get((entry.candidate, entry.exercise))
         if found is not None:
             if entry.result.error is not None and found.row_status != "error":  # e.g. a row changed outside
-                return Adjustment("error", found.submitted_at, found.time_source, found.days_late,
-                                  found.penalty_percent, 0.0, found.notes)
+                return Adjustment(
+                    "error",
+                    found.submitted_at,
+                    found.time_source,
+                    found.days_late,
+                    found.penalty_percent,
+                    0.0,
+                    found.notes,
+                )
             return found
-        return Adjustment(row_status(entry.result, missing=False), None, "", 0, 0.0,
-                          0.0 if entry.result.error is not None else entry.result.score)
+        return Adjustment(
+            row_status(entry.result, missing=False),
+            None,
+            "",
+            0,
+            0.0,
+            0.0 if entry.result.error is not None else entry.result.score,
+        )
 
     def exercises(self) -> list[str]:
         return exercises_of(self.entries)

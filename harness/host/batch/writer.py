@@ -5,8 +5,8 @@ from __future__ import annotations
 import queue
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 
 from harness.host.batch.gradebook import Gradebook, GradebookEntry, GradebookError
 from harness.wire.results import RunResult
@@ -25,7 +25,7 @@ class GradebookWriter:
         self._queue: queue.Queue = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="gradebook-writer", daemon=True)
 
-    def __enter__(self) -> "GradebookWriter":
+    def __enter__(self) -> GradebookWriter:
         self._thread.start()
         return self
 
@@ -41,18 +41,24 @@ class GradebookWriter:
             raise GradebookError(f"could not write to {self.gradebook.path}: {self.failure}") from self.failure
         self._queue.put(entry)
 
-    def _record_as_error(self, connection: sqlite3.Connection, entry: GradebookEntry,
-                         error: Exception) -> GradebookEntry | None:
+    def _record_as_error(
+        self, connection: sqlite3.Connection, entry: GradebookEntry, error: Exception
+    ) -> GradebookEntry | None:
         """Record a grading error in place of an entry that could not be written; stop only if that fails too."""
-        result = RunResult.unrun(exercise=entry.result.exercise, seed=entry.result.seed, specs=[],
-                                 message="", error=f"the result could not be written to the gradebook: "
-                                                   f"{type(error).__name__}: {clean_text(error)}")
+        result = RunResult.unrun(
+            exercise=entry.result.exercise,
+            seed=entry.result.seed,
+            specs=[],
+            message="",
+            error=f"the result could not be written to the gradebook: {type(error).__name__}: {clean_text(error)}",
+        )
         result.checks = [replace(check, score=0.0) for check in entry.result.checks]
-        fallback = replace(entry, candidate=clean_name(entry.candidate), source=clean_name(entry.source),
-                           result=result.clean())
+        fallback = replace(
+            entry, candidate=clean_name(entry.candidate), source=clean_name(entry.source), result=result.clean()
+        )
         try:
             self.gradebook.record(connection, fallback)
-        except BaseException as second:  # noqa: BLE001 - the gradebook itself is unusable: stop the batch
+        except BaseException as second:
             self.failure = second
             return None
         return fallback
@@ -65,7 +71,7 @@ class GradebookWriter:
                     continue
                 try:
                     self.gradebook.record(connection, entry)
-                except Exception as error:  # noqa: BLE001 - this entry fails alone, as a grading error
+                except Exception as error:
                     entry = self._record_as_error(connection, entry, error)
                     if entry is None:
                         continue
