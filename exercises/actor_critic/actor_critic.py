@@ -25,7 +25,6 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-
 # -- given: the environment and the optimizers ----------------------------------------------------
 
 class Corridor:
@@ -133,9 +132,12 @@ def train(env, num_episodes: int = 40, gamma: float = 0.9, actor_learning_rate: 
     """Train an actor and a critic on ``env`` for ``num_episodes`` episodes; return ``(actor, critic, returns)``.
 
     ``env`` has ``state_dim``, ``num_actions``, ``reset() -> state`` and ``step(action) -> (next_state,
-    reward, done)``.  Build both networks, give each an Adam optimizer (``make_optimizer``), and for each
-    episode: sample every action from the actor's probabilities (with a generator made from ``seed``), then
-    make one ``train_step`` on the episode's transitions.  ``returns`` holds each episode's total reward.
+    reward, done)``.  Build both networks, give each an Adam optimizer (``make_optimizer``) with its own
+    learning rate, and for each episode: sample every action from the actor's probabilities (with one
+    ``np.random.default_rng(seed)`` for the whole training), then make one ``train_step`` on the episode's
+    transitions with ``gamma`` and ``entropy_coefficient``.  ``returns`` holds each episode's total reward (the
+    sum of its rewards).  All randomness comes from ``seed`` (also ``keras.utils.set_random_seed(seed)`` before
+    building the networks), so that the same arguments give the same networks.
     """
     # TODO: play an episode sampling from the actor, then one train_step on its transitions
     raise NotImplementedError('Play an episode sampling from the actor, then one train_step on its transitions')

@@ -6,10 +6,10 @@ with its own ``tf.GradientTape`` and binary cross-entropy computed from logits:
 
     generator = build_generator(latent_dim=4, data_dim=2)
     discriminator = build_discriminator(data_dim=2)
-    d_optimizer, g_optimizer = make_optimizer(1e-3), make_optimizer(1e-3)
+    d_optimizer, g_optimizer = make_optimizer(1e-3), make_optimizer(1e-3)                 # Adam, beta_1=0.5
     d_loss = discriminator_step(generator, discriminator, d_optimizer, real_batch, noise)   # only D changes
     g_loss = generator_step(generator, discriminator, g_optimizer, other_noise)            # only G changes
-    history = train_gan(generator, discriminator, data, latent_dim=4, steps=600)          # the whole loop
+    history = train_gan(generator, discriminator, data, latent_dim=4, steps=300)          # the whole loop
 """
 
 from __future__ import annotations
@@ -23,10 +23,10 @@ from keras import layers
 def build_generator(latent_dim: int, data_dim: int) -> keras.Model:
     """Return a generator mapping noise of shape ``(batch, latent_dim)`` to points ``(batch, data_dim)``.
 
-    A small multilayer perceptron whose last layer is a ``Dense(data_dim)`` with no
-    activation: the data are not scaled to [-1, 1], so the output must be unbounded.
-    No Dropout or BatchNormalization: the model must compute the same function in
-    training and in inference.
+    A small multilayer perceptron of Keras's built-in layers (Sequential or functional API)
+    whose last layer is a ``Dense(data_dim)`` with no activation: the data are not scaled to
+    [-1, 1], so the output must be unbounded.  No Dropout or BatchNormalization: the model
+    must compute the same function in training and in inference.
     """
     # TODO: Input(latent_dim), two hidden Dense layers, then a linear Dense(data_dim)
     raise NotImplementedError('Input(latent_dim), two hidden Dense layers, then a linear Dense(data_dim)')
@@ -35,15 +35,20 @@ def build_generator(latent_dim: int, data_dim: int) -> keras.Model:
 def build_discriminator(data_dim: int) -> keras.Model:
     """Return a discriminator mapping points of shape ``(batch, data_dim)`` to logits ``(batch, 1)``.
 
-    The output is a **logit** (a ``Dense(1)`` with no activation, no sigmoid): positive
-    means "real".  No Dropout or BatchNormalization.
+    A small multilayer perceptron of Keras's built-in layers.  The output is a **logit** (a
+    ``Dense(1)`` with no activation, no sigmoid): positive means "real".  No Dropout or
+    BatchNormalization.
     """
     # TODO: Input(data_dim), two hidden Dense layers, then Dense(1) without an activation
     raise NotImplementedError('Input(data_dim), two hidden Dense layers, then Dense(1) without an activation')
 
 
 def make_optimizer(learning_rate: float = 1e-3) -> keras.optimizers.Optimizer:
-    """Return a new Keras optimizer for one of the two networks (each network gets its own)."""
+    """Return a new ``keras.optimizers.Adam`` with ``learning_rate`` and ``beta_1=0.5`` for one of the two networks.
+
+    Each network gets its own optimizer.  ``beta_1=0.5`` (Keras's default is 0.9) damps the
+    momentum that makes GAN training oscillate; keep Keras's defaults for ``beta_2`` and ``epsilon``.
+    """
     # TODO: Adam with beta_1 = 0.5, as usual for GANs
     raise NotImplementedError('Adam with beta_1 = 0.5, as usual for GANs')
 
@@ -98,7 +103,7 @@ def generator_step(generator: keras.Model, discriminator: keras.Model, optimizer
     raise NotImplementedError("On a tape, pass the noise through both networks; update the generator's variables only")
 
 
-def train_gan(generator: keras.Model, discriminator: keras.Model, data, latent_dim: int, steps: int = 800,
+def train_gan(generator: keras.Model, discriminator: keras.Model, data, latent_dim: int, steps: int = 300,
               batch_size: int = 64, discriminator_steps: int = 2, learning_rate: float = 2e-3, seed: int = 0) -> dict:
     """Train both networks in place on ``data`` (shape ``(n, data_dim)``); return the loss history.
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 # -- the environments (given) -------------------------------------------------------------------
 
 class Bandit:
@@ -144,7 +143,8 @@ def run_episodes(env, theta, num_episodes: int, rng) -> dict:
     """Play ``num_episodes`` whole episodes in ``env``, sampling each action from ``softmax_policy(theta, .)``.
 
     ``env`` has ``reset() -> features`` and ``step(action) -> (features, reward, done)``; ``rng`` is a
-    ``np.random.Generator`` or an int seed.  Return the episodes laid end to end, as a dict of arrays
+    ``np.random.Generator`` (used as it is) or an int seed (``np.random.default_rng(rng)``): every random choice
+    comes from it.  Return the episodes laid end to end, as a dict of arrays
     ``"features"`` ``(T, num_features)`` (the state each action was taken in), ``"actions"`` ``(T,)``
     ints, ``"rewards"`` ``(T,)`` floats and ``"dones"`` ``(T,)`` floats (1.0 at each episode's last step).
     """
@@ -157,10 +157,12 @@ def train(env, num_iterations: int = 100, episodes_per_iteration: int = 10, gamm
           learning_rate: float = 0.1, baseline: bool = True, seed: int = 0) -> tuple[np.ndarray, list[float]]:
     """Train a softmax policy on ``env`` with REINFORCE, starting from ``theta = 0`` (the uniform policy).
 
-    Each iteration plays ``episodes_per_iteration`` episodes with the current ``theta`` (``run_episodes``,
-    one generator made from ``seed`` for the whole training) and makes one ``reinforce_update``.
-    Return ``(theta, average_rewards)``: the final ``theta``, of shape ``(env.num_features,
-    env.num_actions)``, and for each iteration the average total (undiscounted) reward of its episodes.
+    One generator ``rng = np.random.default_rng(seed)`` serves the whole training.  Each iteration plays
+    ``episodes_per_iteration`` episodes with the current ``theta`` (``run_episodes(env, theta,
+    episodes_per_iteration, rng)``) and makes one ``reinforce_update(theta, episodes, gamma, learning_rate,
+    baseline=baseline)``.  Return ``(theta, average_rewards)``: the final ``theta``, of shape
+    ``(env.num_features, env.num_actions)``, and for each iteration the average total (undiscounted) reward of
+    its episodes (the sum of their rewards divided by ``episodes_per_iteration``), recorded before its update.
     """
     # TODO: start from zeros; each iteration: play episodes, record their average reward, update
     raise NotImplementedError('Start from zeros; each iteration: play episodes, record their average reward, update')

@@ -23,9 +23,9 @@ from keras import layers
 def build_encoder(data_dim: int, latent_dim: int) -> keras.Model:
     """Return an encoder mapping ``(batch, data_dim)`` inputs to ``[mean, log_variance]``.
 
-    A Keras model with one input and **two outputs**, each of shape ``(batch, latent_dim)``:
-    the mean and the log-variance (natural log of the variance) of the approximate
-    posterior q(z | x).  Both are unbounded: their last layers have no activation.
+    A functional Keras model of built-in layers with one input and **two outputs**, each of
+    shape ``(batch, latent_dim)``: the mean and the log-variance (natural log of the variance)
+    of the approximate posterior q(z | x).  Both are unbounded: their last layers have no activation.
     """
     # TODO: shared hidden Dense layers, then two linear Dense(latent_dim) heads
     raise NotImplementedError('Shared hidden Dense layers, then two linear Dense(latent_dim) heads')
@@ -34,7 +34,8 @@ def build_encoder(data_dim: int, latent_dim: int) -> keras.Model:
 def build_decoder(latent_dim: int, data_dim: int) -> keras.Model:
     """Return a decoder mapping latent vectors ``(batch, latent_dim)`` to pixel probabilities ``(batch, data_dim)``.
 
-    The last layer is a ``Dense(data_dim)`` with a sigmoid: every output lies in (0, 1).
+    A Keras model of built-in layers (Sequential or functional) whose last layer is a
+    ``Dense(data_dim)`` with a sigmoid: every output lies in (0, 1).
     """
     # TODO: hidden Dense layers, then Dense(data_dim) with a sigmoid
     raise NotImplementedError('Hidden Dense layers, then Dense(data_dim) with a sigmoid')

@@ -3,14 +3,13 @@
 The corridor is the one the exercise module gives (``Corridor``): 5 to 7 cells,
 a slip probability drawn from [0, 0.1), at most 3 steps per cell, +1 for
 reaching the last cell, episodes starting in a random cell.  The grader makes
-it in the worker with parameters drawn from the run's seed and lets the
-candidate's ``train`` learn there once.  It then reads the trained actor's
-probabilities in every cell (``predict``) and computes *itself* the exact
-expected discounted return of that policy, of a freshly built actor (the
-initial policy) and of the best policy.
-
-The grader process never imports TensorFlow: networks stay in the worker and
-come back as handles; their outputs and weights come back as arrays.
+it in the worker with parameters drawn from the run's secret and lets the
+candidate's ``train`` learn there once.  It then verifies the trained actor
+(``verify_keras_model``: rebuilt here from its architecture and weights, and
+proven to compute what the candidate's does on secret inputs), reads the
+rebuild's probabilities in every cell and computes *itself* the exact expected
+discounted return of that policy, of a freshly built actor (the initial
+policy) and of the best policy.
 """
 
 from __future__ import annotations
@@ -19,22 +18,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
+from critic_tasks import TRAIN_DEADLINE_SECONDS, TRAINING, CorridorTask, corridor_task, read_probabilities, verified
 
-from critic_tasks import (
-    TRAIN_DEADLINE_SECONDS,
-    TRAINING,
-    CorridorTask,
-    corridor_task,
-    read_probabilities,
-)
-from harness.checks import expect_array, expect_finite, expect_shape
-from harness.checks import CheckFailed
-from harness.checks import Handle
+from harness.checks import Handle, expect_array, expect_finite, expect_shape, expect_type
 
 
 @dataclass
 class Trained:
-    """What ``train`` returned, and the policy of its actor in every cell."""
+    """What ``train`` returned, and the policy of its (verified) actor in every cell."""
 
     actor: Handle
     critic: Handle
@@ -44,29 +35,39 @@ class Trained:
 
 
 @pytest.fixture(scope="session")
-def corridor(data_seed) -> CorridorTask:
+def corridor(secret, worker_seed) -> CorridorTask:
     """The run's corridor."""
-    return corridor_task(data_seed)
+    return corridor_task(secret.rng("corridor"), worker_seed)
 
 
 @pytest.fixture(scope="session")
-def trained(submission, corridor) -> Trained:
+def trained(submission, secret, corridor) -> Trained:
     """The candidate's train() run once on the run's corridor."""
-    env = submission.Corridor(corridor.length, corridor.slip, corridor.max_steps, seed=corridor.env_seed)
+    model = corridor.model
+    env = submission.Corridor(model.length, model.slip, model.max_steps, seed=corridor.env_seed)
     arguments = ", ".join(f"{key}={value}" for key, value in TRAINING.items())
-    call = f"train({corridor.describe()}, {arguments}, seed={corridor.train_seed})"
+    call = f"train({model.describe()}, {arguments}, seed={corridor.train_seed})"
     value = submission.with_deadline(TRAIN_DEADLINE_SECONDS).train(env, **TRAINING, seed=corridor.train_seed)
-    if isinstance(value, Handle) or not isinstance(value, (tuple, list)) or len(value) != 3:
-        found = value.type_name if isinstance(value, Handle) else type(value).__name__
-        raise CheckFailed(f"{call} should return (actor, critic, returns), but it returned {found}. Look at the "
-                          "return statement of train.")
-    actor, critic, returns = value
-    if not isinstance(actor, Handle) or not isinstance(critic, Handle):
-        raise CheckFailed(f"{call} should return the actor and the critic (keras.Model objects) first.")
-    returns = expect_finite(expect_shape(expect_array(returns, what=f"returns from {call}"),
-                                         (TRAINING["num_episodes"],), what=f"returns from {call}",
-                                         hint="train: one total reward per episode"),
-                            what=f"returns from {call}").astype(np.float64)
-    probabilities = read_probabilities(actor.predict_on_batch(corridor.states), rows=corridor.length, actions=2,
-                                       what=f"the probabilities of the actor from {call} in every cell")
+    hint = "the return statement of train: (actor, critic, returns)"
+    triple = expect_type(value, (tuple, list), what=f"what {call} returns", hint=hint)
+    expect_shape(np.zeros(len(triple)), (3,), what=f"the tuple {call} returns, (actor, critic, returns),", hint=hint)
+    actor, critic, returns = triple
+    returns = expect_finite(
+        expect_shape(
+            expect_array(returns, what=f"returns from {call}"),
+            (TRAINING["num_episodes"],),
+            what=f"returns from {call}",
+            hint="train: one total reward per episode",
+        ),
+        what=f"returns from {call}",
+    ).astype(np.float64)
+    rebuilt = verified(
+        submission, actor, what=f"the actor from {call}", rng=secret.rng("trained actor"), input_dim=model.length
+    )
+    probabilities = read_probabilities(
+        rebuilt.predict(model.states)[0],
+        rows=model.length,
+        actions=2,
+        what=f"the probabilities of the actor from {call} in every cell",
+    )
     return Trained(actor, critic, returns, probabilities, call)

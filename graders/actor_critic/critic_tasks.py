@@ -1,7 +1,8 @@
-"""The actor_critic grader's corridor, its exact evaluation, and the grader's own arithmetic on network outputs.
+"""The actor_critic grader's corridor, how the candidate's answers are read, and the grader's own train_step.
 
-Everything here is NumPy: the grader never imports TensorFlow.  The networks stay in the worker;
-the grader reads their outputs (``predict``) and weights (the ``keras_weights`` inspector) as data.
+The networks stay in the worker.  The grader reads them only through ``verify_keras_model``: it rebuilds each
+network here from its exported architecture and weights and proves the rebuild computes what the candidate's
+network does on secret inputs; weights, outputs and gradients then come from the trusted rebuild.
 """
 
 from __future__ import annotations
@@ -9,79 +10,66 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from _shared.corridor import CorridorModel, draw_corridor
 
-from harness.checks import expect_array, expect_finite, expect_probabilities, expect_shape, verify_keras_model
-from harness.checks import CheckFailed
-from harness.checks import Handle
+from harness.checks import (
+    VerifiedModel,
+    expect_finite,
+    expect_numbers,
+    expect_probabilities,
+    expect_shape,
+    expect_type,
+    verify_keras_model,
+)
 
-TRAIN_DEADLINE_SECONDS = 60
+TRAIN_DEADLINE_SECONDS = 60  # CPU seconds of one training; the reference needs about 3 s
 
-CORRIDOR_LENGTHS = (5, 8)           # number of cells drawn from [5, 8)
-CORRIDOR_SLIP = (0.0, 0.1)
-CORRIDOR_STEPS_PER_CELL = 3
 GAMMA = 0.9
-TRAINING = {"num_episodes": 40, "gamma": GAMMA, "actor_learning_rate": 0.03, "critic_learning_rate": 0.05,
-            "entropy_coefficient": 0.01}
+# The corridor train() learns in: +1 for reaching the last cell, episodes start in a random cell but the last;
+# a policy is judged by its expected return discounted with the training's gamma.
+CORRIDOR = {
+    "lengths": (5, 8),
+    "slips": (0.0, 0.1),
+    "steps_per_cell": 3,
+    "step_reward": 0.0,
+    "goal_reward": 1.0,
+    "gamma": GAMMA,
+    "random_start": True,
+}
+TRAINING = {
+    "num_episodes": 40,
+    "gamma": GAMMA,
+    "actor_learning_rate": 0.03,
+    "critic_learning_rate": 0.05,
+    "entropy_coefficient": 0.01,
+}
+TRAINING_SEEDS = (1, 2)  # the worker's seed plus these: (environment, training)
+LOG_FLOOR = 1e-8  # the grader clips pi at 1e-8 before the log; its batches keep pi far above it
 
 
 @dataclass(frozen=True)
 class CorridorTask:
-    """One corridor: ``length`` cells, start in a random cell but the last, +1 on reaching the last."""
+    """The run's corridor, with the seeds its environment and its training get."""
 
-    length: int
-    slip: float
-    max_steps: int
+    model: CorridorModel
     env_seed: int
     train_seed: int
 
-    def describe(self) -> str:
-        return f"Corridor(length={self.length}, slip={self.slip:.3f}, max_steps={self.max_steps})"
 
-    @property
-    def states(self) -> np.ndarray:
-        """The one-hot state of every cell, float32, shape (length, length)."""
-        return np.eye(self.length, dtype=np.float32)
-
-    def _backup(self, values: np.ndarray) -> np.ndarray:
-        """Q[cell, action]: the expected reward plus gamma times the value of the cell reached (0 at the goal)."""
-        goal = self.length - 1
-        q = np.zeros((self.length, 2))
-        for cell in range(goal):
-            for action, move in ((0, -1), (1, 1)):
-                for step, probability in ((move, 1.0 - self.slip), (-move, self.slip)):
-                    reached = min(max(cell + step, 0), goal)
-                    q[cell, action] += probability * (1.0 if reached == goal else GAMMA * values[reached])
-        return q
-
-    def value(self, probabilities: np.ndarray) -> float:
-        """The expected discounted return of a policy (``probabilities[cell, action]``), averaged over start cells."""
-        values = np.zeros(self.length)
-        for _ in range(self.max_steps):
-            values = np.sum(probabilities * self._backup(values), axis=1)
-        return float(values[:-1].mean())
-
-    @property
-    def best_value(self) -> float:
-        values = np.zeros(self.length)
-        for _ in range(self.max_steps):
-            values = self._backup(values).max(axis=1)
-        return float(values[:-1].mean())
-
-
-def corridor_task(seed: int) -> CorridorTask:
-    rng = np.random.default_rng([seed, 14])
-    length = int(rng.integers(*CORRIDOR_LENGTHS))
-    slip = float(rng.uniform(*CORRIDOR_SLIP))
-    env_seed, train_seed = (int(value) for value in rng.integers(2**31, size=2))
-    return CorridorTask(length, slip, CORRIDOR_STEPS_PER_CELL * length, env_seed, train_seed)
+def corridor_task(rng: np.random.Generator, worker_seed: int) -> CorridorTask:
+    return CorridorTask(
+        draw_corridor(rng, **CORRIDOR), worker_seed + TRAINING_SEEDS[0], worker_seed + TRAINING_SEEDS[1]
+    )
 
 
 def read_probabilities(value, *, rows: int, actions: int, what: str) -> np.ndarray:
     """Read an actor's output as a (rows, actions) float64 array of probabilities, or fail."""
-    array = expect_shape(value, (rows, actions), what=what,
-                         hint="the actor's last layer: Dense(num_actions) with a softmax")
+    array = expect_shape(
+        value, (rows, actions), what=what, hint="the actor's last layer: Dense(num_actions) with a softmax"
+    )
     return expect_probabilities(array, what=what, hint="the softmax activation of the actor's last layer").astype(
-        np.float64)
+        np.float64
+    )
 
 
 def read_values(value, *, rows: int, what: str) -> np.ndarray:
@@ -92,23 +80,13 @@ def read_values(value, *, rows: int, what: str) -> np.ndarray:
 
 def read_step(value, *, what: str) -> tuple[float, float, float]:
     """Read ``(actor_loss, critic_loss, entropy)`` from what train_step returned, or fail."""
-    hint = "the return statement of train_step: (actor_loss, critic_loss, entropy) as floats"
-    if isinstance(value, Handle) or not isinstance(value, (tuple, list)) or len(value) != 3:
-        found = value.type_name if isinstance(value, Handle) else (
-            f"a sequence of {len(value)} items" if isinstance(value, (tuple, list)) else type(value).__name__)
-        raise CheckFailed(f"{what} should return (actor_loss, critic_loss, entropy), but it returned {found}. "
-                          f"Look at {hint}.")
-    numbers = []
-    for name, item in zip(("actor_loss", "critic_loss", "entropy"), value):
-        what_item = f"{name} from {what}"
-        if isinstance(item, bool) or isinstance(item, Handle) or not isinstance(item, (int, float, np.ndarray)):
-            found = item.type_name if isinstance(item, Handle) else type(item).__name__
-            raise CheckFailed(f"{what_item} should be a number, but it is {found}. Look at {hint}.")
-        array = expect_finite(expect_array(np.asarray(item), what=what_item, hint=hint), what=what_item)
-        if array.size != 1:
-            raise CheckFailed(f"{what_item} should be one number, but it has shape {array.shape}. "
-                              f"Look at {hint} (reduce over the batch with a mean).")
-        numbers.append(float(array.ravel()[0]))
+    numbers = expect_numbers(
+        expect_type(value, (tuple, list), what=f"what {what} returns"),
+        what=f"what {what} returns",
+        length=3,
+        hint="the return statement of train_step: (actor_loss, "
+        "critic_loss, entropy) as floats, each a mean over the batch",
+    )
     return numbers[0], numbers[1], numbers[2]
 
 
@@ -118,16 +96,33 @@ def entropies(probabilities: np.ndarray) -> np.ndarray:
     return -np.sum(probabilities * np.log(safe), axis=-1)
 
 
+def verified(submission, model, *, what: str, rng: np.random.Generator, input_dim: int | None = None) -> VerifiedModel:
+    """The grader's trusted rebuild of ``model``, proven on secret inputs to compute what the candidate's does.
+
+    With ``input_dim``, the rebuild must also take states of ``input_dim`` numbers, as the grader will feed it.
+    """
+    rebuilt = verify_keras_model(submission, model, rng=rng, what=what)
+    if input_dim is not None:
+        shapes = [tuple(tensor.shape)[1:] for tensor in rebuilt.model.inputs]
+        expect_shape(
+            np.zeros([0 if size is None else size for size in shapes[0]] if len(shapes) == 1 else [0, 0]),
+            (input_dim,),
+            what=f"the states {what} takes (one input)",
+            hint="the network's input: keras.Input(shape=(state_dim,))",
+        )
+    return rebuilt
+
+
 def weights_of(submission, model, *, what: str, rng: np.random.Generator) -> list[np.ndarray]:
-    """The model's weights as float64 arrays, verified: the model rebuilt from them computes what the candidate's does."""
-    return verify_keras_model(submission, model, rng=rng, what=what).weights()
+    """The model's weights as float64 arrays, read from its verified rebuild."""
+    return verified(submission, model, what=what, rng=rng).weights()
 
 
-def largest_difference(first: list[np.ndarray], second: list[np.ndarray]) -> float:
-    """The largest absolute difference between two lists of weights of the same shapes."""
-    if len(first) != len(second) or any(a.shape != b.shape for a, b in zip(first, second)):
-        return float("inf")
-    return max(float(np.max(np.abs(a - b), initial=0.0)) for a, b in zip(first, second))
+def moves(after: list[np.ndarray], before: list[np.ndarray]) -> np.ndarray:
+    """How every weight moved, flattened into one vector; one NaN when the weights changed shape."""
+    if len(after) != len(before) or any(np.shape(a) != np.shape(b) for a, b in zip(after, before)):
+        return np.full(1, np.nan)
+    return np.concatenate([(np.asarray(a) - np.asarray(b)).ravel() for a, b in zip(after, before)])
 
 
 @dataclass
@@ -144,8 +139,9 @@ class Batch:
         return (self.states, self.actions, self.rewards, self.next_states, self.dones)
 
 
-def random_batch(rng: np.random.Generator, size: int, state_dim: int, num_actions: int,
-                 dones: np.ndarray | None = None) -> Batch:
+def random_batch(
+    rng: np.random.Generator, size: int, state_dim: int, num_actions: int, dones: np.ndarray | None = None
+) -> Batch:
     """``size`` random transitions: normal states, uniform actions, normal rewards; ``dones`` as given or 0."""
     return Batch(
         states=rng.normal(size=(size, state_dim)).astype(np.float32),
@@ -156,17 +152,91 @@ def random_batch(rng: np.random.Generator, size: int, state_dim: int, num_action
     )
 
 
-def step_call(batch: Batch, gamma: float, entropy_coefficient: float) -> str:
-    return (f"train_step(actor, critic, actor_optimizer, critic_optimizer, <{len(batch.actions)} transitions>, "
-            f"gamma={gamma}, entropy_coefficient={entropy_coefficient})")
+def step_call(batch: Batch, gamma: float, entropy_coefficient: float, optimizers: str = "") -> str:
+    return (
+        f"train_step(actor, critic, actor_optimizer, critic_optimizer, <{len(batch.actions)} transitions>, "
+        f"gamma={gamma:.4g}, entropy_coefficient={entropy_coefficient:.4g}){optimizers}"
+    )
 
 
-def copy_weights(submission, source, target, *, what: str, rng: np.random.Generator, scale: float = 1.0,
-                 noise: float = 0.0) -> None:
+def copy_weights(
+    submission, source, target, *, what: str, rng: np.random.Generator, scale: float = 1.0, noise: float = 0.0
+) -> None:
     """Give ``target`` the weights of ``source`` (same architecture), optionally scaled and perturbed."""
-    weights = weights_of(submission, source, what=what, rng=rng)
-    if noise:
-        weights = [scale * weight + rng.normal(0.0, noise, size=weight.shape) for weight in weights]
-    elif scale != 1.0:
-        weights = [scale * weight for weight in weights]
+    weights = [
+        scale * weight + (rng.normal(0.0, noise, size=weight.shape) if noise else 0.0)
+        for weight in weights_of(submission, source, what=what, rng=rng)
+    ]
     target.set_weights([weight.astype(np.float32) for weight in weights])
+
+
+@dataclass
+class ExpectedStep:
+    """What one train_step should report and do, computed by the grader on the verified networks."""
+
+    actor_loss: float
+    critic_loss: float
+    entropy: float
+    actor_before: list[np.ndarray]
+    critic_before: list[np.ndarray]
+    actor_after: list[np.ndarray]  # after one plain SGD step on the actor loss
+    critic_after: list[np.ndarray]  # after one plain SGD step on the critic loss
+
+
+def _sgd_step(model, inputs: np.ndarray, output_gradients: np.ndarray, learning_rate: float) -> None:
+    """Move ``model``'s weights by ``-learning_rate`` times the gradient of a loss whose gradient with respect to
+    the model's outputs on ``inputs`` is ``output_gradients`` (the chain rule, backwards through the network)."""
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        outputs = model(tf.constant(inputs), training=True)
+    gradients = tape.gradient(
+        outputs, model.trainable_variables, output_gradients=tf.constant(output_gradients, dtype=outputs.dtype)
+    )
+    for variable, gradient in zip(model.trainable_variables, gradients):
+        if gradient is not None:
+            variable.assign_sub(learning_rate * gradient)
+
+
+def expected_step(
+    actor: VerifiedModel,
+    critic: VerifiedModel,
+    batch: Batch,
+    num_actions: int,
+    gamma: float,
+    entropy_coefficient: float,
+    actor_learning_rate: float,
+    critic_learning_rate: float,
+) -> ExpectedStep:
+    """The contract's losses on the rebuilt networks, and the weights one SGD step on each network's loss gives.
+
+    The losses' derivatives with respect to the networks' outputs are worked out here by hand (the TD target and
+    the advantage are constants); the rebuilt networks carry them back to their weights.
+    """
+    size, rows = len(batch.actions), np.arange(len(batch.actions))
+    probabilities = read_probabilities(
+        actor.predict(batch.states)[0],
+        rows=size,
+        actions=num_actions,
+        what="the actor's probabilities before train_step",
+    )
+    values = read_values(critic.predict(batch.states)[0], rows=size, what="the critic's values before train_step")
+    next_values = read_values(
+        critic.predict(batch.next_states)[0], rows=size, what="the critic's values of the next states before train_step"
+    )
+    targets = batch.rewards + gamma * next_values * (1.0 - batch.dones)
+    advantages = targets - values
+    log_probabilities = np.log(np.clip(probabilities, LOG_FLOOR, 1.0))
+    entropy = float(np.mean(-np.sum(probabilities * log_probabilities, axis=-1)))
+    actor_loss = float(-np.mean(log_probabilities[rows, batch.actions] * advantages) - entropy_coefficient * entropy)
+    critic_loss = float(np.mean((targets - values) ** 2))
+    # d actor_loss / d pi: -A / (size * pi(a|s)) at the action taken, and + c * (log pi + 1) / size from the entropy.
+    actor_gradient = entropy_coefficient * (log_probabilities + 1.0) / size
+    actor_gradient[rows, batch.actions] -= advantages / (size * probabilities[rows, batch.actions])
+    critic_gradient = (-2.0 * (targets - values) / size)[:, np.newaxis]  # d critic_loss / d V(s)
+    actor_before, critic_before = actor.weights(), critic.weights()
+    _sgd_step(actor.model, batch.states, actor_gradient, actor_learning_rate)
+    _sgd_step(critic.model, batch.states, critic_gradient, critic_learning_rate)
+    return ExpectedStep(
+        actor_loss, critic_loss, entropy, actor_before, critic_before, actor.weights(), critic.weights()
+    )

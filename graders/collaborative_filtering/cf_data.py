@@ -20,16 +20,16 @@ import numpy as np
 from harness.checks import expect_numbers, expect_scalar, expect_type
 
 RATING_SCALE = (1, 5)
-USERS = (60, 121)            # drawn from [60, 121)
-ITEMS = (40, 81)             # drawn from [40, 81)
-FACTORS = (2, 4)             # latent rank, drawn from [2, 4)
-USER_BIAS_SD = 1.0           # generous and harsh raters: user means spread over most of the scale
+USERS = (60, 121)  # drawn from [60, 121)
+ITEMS = (40, 81)  # drawn from [40, 81)
+FACTORS = (2, 4)  # latent rank, drawn from [2, 4)
+USER_BIAS_SD = 1.0  # generous and harsh raters: user means spread over most of the scale
 ITEM_BIAS_SD = 0.5
-FACTOR_SCALE = 0.6           # standard deviation of the latent-factor term
+FACTOR_SCALE = 0.6  # standard deviation of the latent-factor term
 NOISE_SD = 0.4
-OBSERVED = 0.3               # share of (user, item) pairs rated
-HELD_OUT = 0.2               # share of the observed ratings kept back from the worker
-PROBE_USERS_EACH_END = 3     # the most generous and the harshest users, whose predictions reach the scale's ends
+OBSERVED = 0.3  # share of (user, item) pairs rated
+HELD_OUT = 0.2  # share of the observed ratings kept back from the worker
+PROBE_USERS_EACH_END = 3  # the most generous and the harshest users, whose predictions reach the scale's ends
 
 
 @dataclass
@@ -38,9 +38,9 @@ class Ratings:
 
     users: list[str]
     items: list[str]
-    true_scores: np.ndarray                  # (users, items), before noise and rounding
-    rows: list[tuple[str, str, float]]       # training ratings, in a shuffled order
-    held_out: list[tuple[str, str]]          # (user, item) pairs whose rating only the grader knows
+    true_scores: np.ndarray  # (users, items), before noise and rounding
+    rows: list[tuple[str, str, float]]  # training ratings, in a shuffled order
+    held_out: list[tuple[str, str]]  # (user, item) pairs whose rating only the grader knows
     held_out_ratings: np.ndarray
     rating_scale: tuple[int, int] = RATING_SCALE
     rated: dict[str, set[str]] = field(init=False)
@@ -80,8 +80,12 @@ def make_ratings(seed: int) -> Ratings:
     items = [f"item_{number:03d}" for number in range(item_count)]
     user_factors = rng.normal(size=(user_count, rank))
     item_factors = rng.normal(size=(item_count, rank))
-    true_scores = (3.0 + rng.normal(0, USER_BIAS_SD, (user_count, 1)) + rng.normal(0, ITEM_BIAS_SD, (1, item_count))
-                   + FACTOR_SCALE * user_factors @ item_factors.T / math.sqrt(rank))
+    true_scores = (
+        3.0
+        + rng.normal(0, USER_BIAS_SD, (user_count, 1))
+        + rng.normal(0, ITEM_BIAS_SD, (1, item_count))
+        + FACTOR_SCALE * user_factors @ item_factors.T / math.sqrt(rank)
+    )
     ratings = np.clip(np.rint(true_scores + rng.normal(0, NOISE_SD, true_scores.shape)), *RATING_SCALE)
     observed = np.argwhere(rng.random(true_scores.shape) < OBSERVED)
     held = rng.random(len(observed)) < HELD_OUT
@@ -105,8 +109,11 @@ def unknown_name(rng: np.random.Generator, kind: str) -> str:
 
 def read_rating(value, *, what: str) -> float:
     """Read predict_rating's answer as a finite float, or fail saying what came back instead."""
-    return expect_scalar(value, what=what, hint="predict_rating: return the estimate of the Prediction (its .est), "
-                                                "a float, not the Prediction")
+    return expect_scalar(
+        value,
+        what=what,
+        hint="predict_rating: return the estimate of the Prediction (its .est), a float, not the Prediction",
+    )
 
 
 def read_recommendations(value, *, what: str) -> list[tuple[str, float]]:
@@ -116,8 +123,9 @@ def read_recommendations(value, *, what: str) -> list[tuple[str, float]]:
     items = []
     for position, pair in enumerate(pairs):
         expect_type(pair, (list, tuple), what=f"{what}[{position}]", hint=hint)
-        expect_numbers(list(pair)[1:], length=1, what=f"{what}[{position}] after its item (one predicted rating)",
-                       hint=hint)
+        expect_numbers(
+            list(pair)[1:], length=1, what=f"{what}[{position}] after its item (one predicted rating)", hint=hint
+        )
         items.append(expect_type(pair[0], str, what=f"the item in {what}[{position}]", hint=hint))
     estimates = expect_numbers([pair[1] for pair in pairs], what=f"the estimates in {what}", hint=hint)
     return list(zip(items, estimates))

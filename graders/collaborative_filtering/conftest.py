@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from cf_data import Ratings, make_ratings, read_rating, read_recommendations
 
 TRAIN_DEADLINE_SECONDS = 30
@@ -43,8 +42,9 @@ def predict(submission):
     """Ask the candidate's predict_rating for one rating, read as a float."""
 
     def ask(model, user: str, item: str) -> float:
-        return read_rating(submission.predict_rating(model, user, item),
-                           what=f"predict_rating(algorithm, {user!r}, {item!r})")
+        return read_rating(
+            submission.predict_rating(model, user, item), what=f"predict_rating(algorithm, {user!r}, {item!r})"
+        )
 
     return ask
 
@@ -58,8 +58,10 @@ def held_out_predictions(predict, algorithm, ratings) -> np.ndarray:
 @pytest.fixture(scope="session")
 def probe_predictions(predict, algorithm, ratings) -> dict[str, np.ndarray]:
     """The candidate's predictions of every item (rated or not) for the probe users, in ratings.items order."""
-    return {user: np.array([predict(algorithm, user, item) for item in ratings.items], dtype=np.float64)
-            for user in ratings.probe_users()}
+    return {
+        user: np.array([predict(algorithm, user, item) for item in ratings.items], dtype=np.float64)
+        for user in ratings.probe_users()
+    }
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +69,8 @@ def recommend(submission, ratings):
     """Ask the candidate's top_n for a user's recommendations, read as (item, estimate) pairs."""
 
     def ask(model, user: str, n: int) -> list[tuple[str, float]]:
-        return read_recommendations(submission.top_n(model, ratings.rows, user, n),
-                                    what=f"top_n(algorithm, ratings, {user!r}, n={n})")
+        return read_recommendations(
+            submission.top_n(model, ratings.rows, user, n), what=f"top_n(algorithm, ratings, {user!r}, n={n})"
+        )
 
     return ask

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from cf_data import read_recommendations
+
 from harness.checks import expect_at_most, expect_close, expect_numbers, expect_subset
 
 TOP_N = 10
@@ -40,8 +40,9 @@ def reference_algorithm(rows, rating_scale):
     """surprise's KNNWithMeans, user-based with cosine similarity and default k, fitted on every row."""
     from surprise import Dataset, KNNWithMeans, Reader
 
-    data = Dataset.load_from_df(pd.DataFrame(rows, columns=["user", "item", "rating"]),
-                                Reader(rating_scale=tuple(rating_scale)))
+    data = Dataset.load_from_df(
+        pd.DataFrame(rows, columns=["user", "item", "rating"]), Reader(rating_scale=tuple(rating_scale))
+    )
     options = {"name": "cosine", "user_based": True}
     return KNNWithMeans(k=40, min_k=1, sim_options=options, verbose=False).fit(data.build_full_trainset())
 
@@ -55,12 +56,16 @@ def test_matches_user_based_cosine_knn(held_out_predictions, probe_predictions, 
     expected = np.array([reference.predict(user, item).est for user, item in pairs])
     measure("max_abs_difference_in_1e-9", float(np.abs(found - expected).max()) * 1e9)
     expect_close(
-        found, expected, rtol=0.0, atol=REFERENCE_TOLERANCE,
+        found,
+        expected,
+        rtol=0.0,
+        atol=REFERENCE_TOLERANCE,
         what=f"predict_rating on {len(pairs)} (user, item) pairs (the held-out ones, then every item for "
-             f"{', '.join(probe_predictions)}), against a user-based KNNWithMeans with cosine similarity (k=40, "
-             "min_k=1, fitted on the full trainset, estimates clipped to the scale)",
+        f"{', '.join(probe_predictions)}), against a user-based KNNWithMeans with cosine similarity (k=40, "
+        "min_k=1, fitted on the full trainset, estimates clipped to the scale)",
         hint="train_knn: the algorithm class (KNNWithMeans), sim_options (name 'cosine', user_based True), "
-             "surprise's default k and min_k, and fitting on build_full_trainset(); and predict_rating's clipping")
+        "surprise's default k and min_k, and fitting on build_full_trainset(); and predict_rating's clipping",
+    )
 
 
 @pytest.mark.points(2)
@@ -72,60 +77,100 @@ def test_predictions_follow_rating_scale(train, predict, probe_predictions, rati
     for user, values in probe_predictions.items():
         found = np.array([predict(doubled, user, item) for item in ratings.items])
         measure("max_abs_difference_in_1e-9", float(np.abs(found - 2 * values).max()) * 1e9)
-        expect_close(found, 2 * values, rtol=0.0, atol=SCALE_TOLERANCE,
-                     what=f"predict_rating(algorithm, {user!r}, item) for every item, trained on the same ratings "
-                          f"doubled with rating_scale={doubled_scale}, against twice the predictions on the original "
-                          f"scale {ratings.rating_scale}",
-                     hint="how build_dataset passes rating_scale to the Reader (predictions are clipped to that "
-                          "scale), and the similarity in train_knn")
+        expect_close(
+            found,
+            2 * values,
+            rtol=0.0,
+            atol=SCALE_TOLERANCE,
+            what=f"predict_rating(algorithm, {user!r}, item) for every item, trained on the same ratings "
+            f"doubled with rating_scale={doubled_scale}, against twice the predictions on the original "
+            f"scale {ratings.rating_scale}",
+            hint="how build_dataset passes rating_scale to the Reader (predictions are clipped to that "
+            "scale), and the similarity in train_knn",
+        )
 
 
 @pytest.mark.points(1)
-def test_same_ratings_shuffled_same_model(train, predict, recommend, held_out_predictions, ratings, algorithm, rng,
-                                          measure):
+def test_same_ratings_shuffled_same_model(
+    train, predict, recommend, held_out_predictions, ratings, algorithm, rng, measure
+):
     """Training again on the same ratings in another order gives the same predictions and recommendations."""
     shuffled = [ratings.rows[index] for index in rng.permutation(len(ratings.rows))]
     again = train(shuffled, ratings.rating_scale)
     asked = ratings.held_out[:100]
     found = np.array([predict(again, user, item) for user, item in asked])
     measure("max_abs_difference_in_1e-9", float(np.abs(found - held_out_predictions[:100]).max(initial=0.0)) * 1e9)
-    hint = ("train_knn and top_n: fit on every rating (build_full_trainset), with nothing random; the order of the "
-            "rows should not matter")
-    expect_close(found, held_out_predictions[:100], rtol=0.0, atol=ORDER_TOLERANCE, hint=hint,
-                 what=f"predict_rating on {len(asked)} held-out pairs after training on the same ratings in another "
-                      "order, against the first training's")
+    hint = (
+        "train_knn and top_n: fit on every rating (build_full_trainset), with nothing random; the order of the "
+        "rows should not matter"
+    )
+    expect_close(
+        found,
+        held_out_predictions[:100],
+        rtol=0.0,
+        atol=ORDER_TOLERANCE,
+        hint=hint,
+        what=f"predict_rating on {len(asked)} held-out pairs after training on the same ratings in another "
+        "order, against the first training's",
+    )
     for user in ratings.probe_users()[:3]:
         first = [estimate for _, estimate in recommend(algorithm, user, TOP_N)]
         second = [estimate for _, estimate in recommend(again, user, TOP_N)]
-        second = expect_numbers(second, length=len(first), hint=hint,
-                                what=f"the estimates of top_n for {user!r} after training on the shuffled ratings")
-        expect_close(second, first, rtol=0.0, atol=ORDER_TOLERANCE, hint=hint,
-                     what=f"the estimates of top_n(algorithm, ratings, {user!r}, n={TOP_N}) after training on the "
-                          "same ratings in another order, against the first training's")
+        second = expect_numbers(
+            second,
+            length=len(first),
+            hint=hint,
+            what=f"the estimates of top_n for {user!r} after training on the shuffled ratings",
+        )
+        expect_close(
+            second,
+            first,
+            rtol=0.0,
+            atol=ORDER_TOLERANCE,
+            hint=hint,
+            what=f"the estimates of top_n(algorithm, ratings, {user!r}, n={TOP_N}) after training on the "
+            "same ratings in another order, against the first training's",
+        )
 
 
 def expect_top_n_follows_predictions(pairs, predicted: dict[str, float], candidates: list[str], what: str) -> None:
     """Fail unless ``pairs`` hold predict_rating's estimates, and no candidate left out is predicted higher."""
-    hint = ("top_n: predict every item the user has not rated in `ratings` with the algorithm given, sort all of "
-            "them (highest first), then keep n")
+    hint = (
+        "top_n: predict every item the user has not rated in `ratings` with the algorithm given, sort all of "
+        "them (highest first), then keep n"
+    )
     expect_subset([item for item, _ in pairs], candidates, what=what, noun="item that is not a candidate", hint=hint)
-    expect_close([estimate for _, estimate in pairs], [predicted[item] for item, _ in pairs], rtol=0.0,
-                 atol=AGREEMENT_TOLERANCE, what=f"the estimates of {what}, against predict_rating's", hint=hint)
+    expect_close(
+        [estimate for _, estimate in pairs],
+        [predicted[item] for item, _ in pairs],
+        rtol=0.0,
+        atol=AGREEMENT_TOLERANCE,
+        what=f"the estimates of {what}, against predict_rating's",
+        hint=hint,
+    )
     listed = {item for item, _ in pairs}
     left_out = [predicted[item] for item in candidates if item not in listed]
     if pairs and left_out:
         lowest = float(np.min([estimate for _, estimate in pairs]))
-        expect_at_most(float(np.max(left_out)), lowest + AGREEMENT_TOLERANCE,
-                       metric=f"the highest prediction of an unrated item {what} leaves out",
-                       baseline="the lowest estimate it lists: the n best unrated items should be listed", hint=hint)
+        expect_at_most(
+            float(np.max(left_out)),
+            lowest + AGREEMENT_TOLERANCE,
+            metric=f"the highest prediction of an unrated item {what} leaves out",
+            baseline="the lowest estimate it lists: the n best unrated items should be listed",
+            hint=hint,
+        )
 
 
 @pytest.mark.points(2)
 def test_top_n_agrees_with_predictions(recommend, algorithm, probe_predictions, ratings):
     """top_n's estimates are predict_rating's, and no unrated item it leaves out is predicted higher."""
     for user, values in probe_predictions.items():
-        expect_top_n_follows_predictions(recommend(algorithm, user, TOP_N), dict(zip(ratings.items, values)),
-                                         ratings.unrated(user), what=f"top_n(algorithm, ratings, {user!r}, n={TOP_N})")
+        expect_top_n_follows_predictions(
+            recommend(algorithm, user, TOP_N),
+            dict(zip(ratings.items, values)),
+            ratings.unrated(user),
+            what=f"top_n(algorithm, ratings, {user!r}, n={TOP_N})",
+        )
 
 
 @pytest.mark.points(2)
@@ -142,11 +187,17 @@ def test_top_n_follows_its_arguments(submission, train, predict, ratings, rng):
     for user in [generous] + [str(user) for user in rng.choice(others, size=SUBSET_USERS - 1, replace=False)]:
         rated = {item for someone, item, _ in subset if someone == user}
         candidates = [item for item in catalogue if item not in rated]
-        what = (f"top_n(other, subset, {user!r}, n={len(ratings.items)}), with `other` trained on a random "
-                f"{SUBSET_SHARE:.0%} of the ratings and `subset` those ratings ({len(candidates)} items unrated there)")
+        what = (
+            f"top_n(other, subset, {user!r}, n={len(ratings.items)}), with `other` trained on a random "
+            f"{SUBSET_SHARE:.0%} of the ratings and `subset` those ratings ({len(candidates)} items unrated there)"
+        )
         pairs = read_recommendations(submission.top_n(other, subset, user, len(ratings.items)), what=what)
-        expect_numbers([estimate for _, estimate in pairs], length=len(candidates), what=f"the estimates of {what}",
-                       hint="top_n: the candidates are the items of `ratings` the user has not rated there; fewer "
-                            "than n only when fewer are left")
+        expect_numbers(
+            [estimate for _, estimate in pairs],
+            length=len(candidates),
+            what=f"the estimates of {what}",
+            hint="top_n: the candidates are the items of `ratings` the user has not rated there; fewer "
+            "than n only when fewer are left",
+        )
         predicted = {item: predict(other, user, item) for item in candidates}
         expect_top_n_follows_predictions(pairs, predicted, candidates, what=what)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from cf_data import unknown_name
-from harness.checks import expect_at_least, expect_in_range, expect_numbers, expect_ratio_at_most, expect_sorted, \
-    expect_subset
+
+from harness.checks import (
+    expect_at_least,
+    expect_in_range,
+    expect_numbers,
+    expect_ratio_at_most,
+    expect_sorted,
+    expect_subset,
+)
 
 TOP_N = 10
 RECOMMENDED_USERS = 20
@@ -55,19 +61,38 @@ def recommendations(recommend, algorithm, ratings, secret) -> dict[str, list[tup
 def test_predictions_in_scale(held_out_predictions, probe_predictions, ratings, recommend, algorithm, measure):
     """predict_rating and top_n stay within the 1-5 scale, even for the most generous and the harshest users."""
     low, high = ratings.rating_scale
-    hint = ("predict_rating: KNNWithMeans adds the neighbours' deviations to the user's mean, which can leave "
-            "the scale; surprise clips the estimate to the Reader's rating_scale unless told not to (clip=)")
-    measure("probe_predictions_at_scale_ends",
-            int(sum(np.isin(values, [low, high]).sum() for values in probe_predictions.values())))
-    expect_in_range(held_out_predictions, low, high, hint=hint,
-                    what=f"predict_rating on the {len(held_out_predictions)} held-out (user, item) pairs")
+    hint = (
+        "predict_rating: KNNWithMeans adds the neighbours' deviations to the user's mean, which can leave "
+        "the scale; surprise clips the estimate to the Reader's rating_scale unless told not to (clip=)"
+    )
+    measure(
+        "probe_predictions_at_scale_ends",
+        int(sum(np.isin(values, [low, high]).sum() for values in probe_predictions.values())),
+    )
+    expect_in_range(
+        held_out_predictions,
+        low,
+        high,
+        hint=hint,
+        what=f"predict_rating on the {len(held_out_predictions)} held-out (user, item) pairs",
+    )
     for user, values in probe_predictions.items():
-        expect_in_range(values, low, high, hint=hint,
-                        what=f"predict_rating(algorithm, {user!r}, item) for every item ({user!r} rates "
-                             f"{ratings.user_means[user]:.2f} on average)")
+        expect_in_range(
+            values,
+            low,
+            high,
+            hint=hint,
+            what=f"predict_rating(algorithm, {user!r}, item) for every item ({user!r} rates "
+            f"{ratings.user_means[user]:.2f} on average)",
+        )
         estimates = [estimate for _, estimate in recommend(algorithm, user, TOP_N)]
-        expect_in_range(estimates, low, high, what=f"the estimates of top_n(algorithm, ratings, {user!r}, n={TOP_N})",
-                        hint="top_n: use predictions within the scale, as predict_rating returns them")
+        expect_in_range(
+            estimates,
+            low,
+            high,
+            what=f"the estimates of top_n(algorithm, ratings, {user!r}, n={TOP_N})",
+            hint="top_n: use predictions within the scale, as predict_rating returns them",
+        )
 
 
 @pytest.mark.statistical
@@ -79,11 +104,14 @@ def test_rmse_beats_global_mean(held_out_predictions, ratings, measure):
     baseline = measure("global_mean_rmse", float(np.sqrt(np.mean((ratings.global_mean - truth) ** 2))))
     measure("rmse_ratio", rmse / baseline)
     expect_ratio_at_most(
-        rmse, baseline, RMSE_RATIO_THRESHOLD,
+        rmse,
+        baseline,
+        RMSE_RATIO_THRESHOLD,
         metric=f"the RMSE of predict_rating on {len(truth)} held-out ratings",
         baseline_name="the RMSE of always predicting the mean training rating",
         hint="train_knn (KNNWithMeans: each user's mean rating plus the neighbours' deviations from theirs, fitted "
-             "on the full trainset) and predict_rating (the Prediction's estimate)")
+        "on the full trainset) and predict_rating (the Prediction's estimate)",
+    )
 
 
 @pytest.mark.points(2)
@@ -92,13 +120,23 @@ def test_unknown_user_or_item(predict, algorithm, ratings, recommend, rng):
     low, high = ratings.rating_scale
     new_user, new_item = unknown_name(rng, "user"), unknown_name(rng, "item")
     known_user, known_item = str(rng.choice(ratings.users)), str(rng.choice(ratings.items))
-    hint = ("predict_rating: surprise's predict does not raise for unknown ids; it falls back to a default "
-            "(the mean of all training ratings) and marks the Prediction's details['was_impossible']; any default "
-            "you return must be a number within the scale")
-    for user, item, label in ((new_user, known_item, "an unknown user"), (known_user, new_item, "an unknown item"),
-                              (new_user, new_item, "an unknown user and item")):
-        expect_in_range([predict(algorithm, user, item)], low, high, hint=hint,
-                        what=f"predict_rating(algorithm, {user!r}, {item!r}) for {label}")
+    hint = (
+        "predict_rating: surprise's predict does not raise for unknown ids; it falls back to a default "
+        "(the mean of all training ratings) and marks the Prediction's details['was_impossible']; any default "
+        "you return must be a number within the scale"
+    )
+    for user, item, label in (
+        (new_user, known_item, "an unknown user"),
+        (known_user, new_item, "an unknown item"),
+        (new_user, new_item, "an unknown user and item"),
+    ):
+        expect_in_range(
+            [predict(algorithm, user, item)],
+            low,
+            high,
+            hint=hint,
+            what=f"predict_rating(algorithm, {user!r}, {item!r}) for {label}",
+        )
     what = f"the estimates of top_n(algorithm, ratings, {new_user!r}, n=5) for a user with no ratings"
     estimates = [estimate for _, estimate in recommend(algorithm, new_user, 5)]
     expect_numbers(estimates, length=5, what=what, hint="top_n: every item is unrated for a new user")
@@ -114,24 +152,41 @@ def test_top_n_format(recommend, algorithm, ratings, rng):
         what = f"top_n(algorithm, ratings, {user!r}, n={n})"
         pairs = recommend(algorithm, user, n)
         items, estimates = [item for item, _ in pairs], [estimate for _, estimate in pairs]
-        expect_numbers(estimates, length=n, what=f"the estimates of {what} ({user!r} has "
-                                                 f"{len(ratings.unrated(user))} unrated items)",
-                       hint="how top_n keeps the first n")
-        expect_subset(items, ratings.items, what=what, noun="item outside the ratings",
-                      hint="top_n: return raw item ids (as in the rows), not surprise's inner ids")
-        expect_at_least(len(set(items)), n, metric=f"the number of distinct items in {what}",
-                        hint="top_n: each item once")
-        expect_sorted(estimates, what=f"the estimates of {what}", tolerance=1e-9,
-                      hint="the sort order in top_n: the best item first")
+        expect_numbers(
+            estimates,
+            length=n,
+            what=f"the estimates of {what} ({user!r} has {len(ratings.unrated(user))} unrated items)",
+            hint="how top_n keeps the first n",
+        )
+        expect_subset(
+            items,
+            ratings.items,
+            what=what,
+            noun="item outside the ratings",
+            hint="top_n: return raw item ids (as in the rows), not surprise's inner ids",
+        )
+        expect_at_least(
+            len(set(items)), n, metric=f"the number of distinct items in {what}", hint="top_n: each item once"
+        )
+        expect_sorted(
+            estimates,
+            what=f"the estimates of {what}",
+            tolerance=1e-9,
+            hint="the sort order in top_n: the best item first",
+        )
 
 
 @pytest.mark.points(2)
 def test_top_n_excludes_rated(recommendations, ratings):
     """top_n never recommends an item the user has already rated (20 users, the heaviest raters included)."""
     for user, pairs in recommendations.items():
-        expect_subset([item for item, _ in pairs], ratings.unrated(user),
-                      what=f"top_n(algorithm, ratings, {user!r}, n={TOP_N})", noun=f"item {user!r} has already rated",
-                      hint="top_n: leave out every item the user rated in `ratings`, and still return n other items")
+        expect_subset(
+            [item for item, _ in pairs],
+            ratings.unrated(user),
+            what=f"top_n(algorithm, ratings, {user!r}, n={TOP_N})",
+            noun=f"item {user!r} has already rated",
+            hint="top_n: leave out every item the user rated in `ratings`, and still return n other items",
+        )
 
 
 @pytest.mark.statistical
@@ -149,8 +204,10 @@ def test_top_n_recommends_good_items(recommendations, ratings, measure):
                 quantiles.append(0.0)
     quality = measure("true_score_quantile", float(np.mean(quantiles)) if quantiles else 0.0)
     expect_at_least(
-        quality, GOOD_ITEMS_THRESHOLD,
+        quality,
+        GOOD_ITEMS_THRESHOLD,
         metric=f"the mean rank (1 = best, 0 = worst) of the {len(quantiles)} recommended items among each user's "
-               "unrated items, by their true scores",
+        "unrated items, by their true scores",
         baseline="recommending unrated items at random gives 0.5",
-        hint="top_n: predict every unrated item, sort by the prediction, highest first, then keep n")
+        hint="top_n: predict every unrated item, sort by the prediction, highest first, then keep n",
+    )

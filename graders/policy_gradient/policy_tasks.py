@@ -1,7 +1,8 @@
-"""The policy_gradient grader's environments, their exact evaluation, and how train()'s answer is read.
+"""The policy_gradient grader's tasks, its own REINFORCE arithmetic, and how the candidate's answers are read.
 
 The expected return of a softmax policy in the exercise's two small environments is computed here, with the
-grader's own softmax: in closed form for the bandit, by backward induction over the steps left for the corridor.
+grader's own softmax: in closed form for the bandit, exactly by backward induction over the steps left for the
+corridor (``_shared.corridor``).
 """
 
 from __future__ import annotations
@@ -9,30 +10,51 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from _shared.corridor import CorridorModel, draw_corridor
 
-from harness.checks import expect_array, expect_finite, expect_shape
-from harness.checks import CheckFailed
-from harness.checks import Handle
+from harness.checks import (
+    expect_array,
+    expect_finite,
+    expect_in_range,
+    expect_scalar_close,
+    expect_shape,
+    expect_subset,
+    expect_type,
+)
 
-TRAIN_DEADLINE_SECONDS = 20
+TRAIN_DEADLINE_SECONDS = 20  # CPU seconds of one training; the reference needs about 0.2 s
 
-BANDIT_ARMS = (4, 9)                # number of arms drawn from [4, 9)
-BANDIT_PLAIN_ARMS = (0.1, 0.5)      # probability of paying 1, drawn from this range ...
-BANDIT_BEST_ARM = (0.75, 0.9)       # ... except for one arm
+BANDIT_ARMS = (4, 9)  # number of arms drawn from [4, 9)
+BANDIT_PLAIN_ARMS = (0.1, 0.5)  # probability of paying 1, drawn from this range ...
+BANDIT_BEST_ARM = (0.75, 0.9)  # ... except for one arm
 # A bandit episode is one step, so gamma plays no part in a correct solution; 0.0 keeps it that way for every
 # mistake about returns too (the hand cases and the exact update catch those).
-BANDIT_TRAINING = {"num_iterations": 100, "episodes_per_iteration": 20, "gamma": 0.0, "learning_rate": 2.0,
-                   "baseline": True}
+BANDIT_TRAINING = {
+    "num_iterations": 100,
+    "episodes_per_iteration": 20,
+    "gamma": 0.0,
+    "learning_rate": 2.0,
+    "baseline": True,
+}
 
-CORRIDOR_LENGTHS = (5, 8)           # number of cells drawn from [5, 8)
-CORRIDOR_SLIP = (0.0, 0.15)
-CORRIDOR_STEPS_PER_CELL = 3
-CORRIDOR_RUNS = 4                   # corridors trained on per run; the check judges their mean
+# The corridors train() learns in: -1 per step, episodes start in cell 0, judged by the undiscounted return.
+CORRIDOR = {"lengths": (5, 8), "slips": (0.0, 0.15), "steps_per_cell": 3, "step_reward": -1.0, "goal_reward": -1.0}
+CORRIDOR_RUNS = 4  # corridors trained on per run; the check judges their mean
 # 40 episodes per update make the gradient estimate precise enough that the reference never collapses to a
 # poor deterministic policy (it does now and then with 10), and that returns leaking from one episode into the
 # one before it (which systematically punishes the step into the goal) show in every training.
-CORRIDOR_TRAINING = {"num_iterations": 30, "episodes_per_iteration": 40, "gamma": 0.9, "learning_rate": 0.3,
-                     "baseline": True}
+CORRIDOR_TRAINING = {
+    "num_iterations": 30,
+    "episodes_per_iteration": 40,
+    "gamma": 0.9,
+    "learning_rate": 0.3,
+    "baseline": True,
+}
+
+# Seeds given to the worker: the worker's own seed plus these offsets (they predict no check data).
+BANDIT_SEEDS = (1, 2)  # (environment, training)
+CORRIDOR_SEED_OFFSET = 10  # corridor i: environment 10 + 2i, training 11 + 2i
+EPISODE_KEYS = ("features", "actions", "rewards", "dones")
 
 
 def policy_probabilities(theta: np.ndarray, features: np.ndarray) -> np.ndarray:
@@ -41,6 +63,27 @@ def policy_probabilities(theta: np.ndarray, features: np.ndarray) -> np.ndarray:
     logits -= np.max(logits, axis=-1, keepdims=True)
     weights = np.exp(logits)
     return weights / np.sum(weights, axis=-1, keepdims=True)
+
+
+def returns_to_go(rewards: np.ndarray, dones: np.ndarray, gamma: float) -> np.ndarray:
+    """The grader's own discounted returns, restarting where an episode ends."""
+    to_go = np.zeros(len(rewards))
+    following = 0.0
+    for step in range(len(rewards) - 1, -1, -1):
+        following = rewards[step] + (0.0 if dones[step] else gamma * following)
+        to_go[step] = following
+    return to_go
+
+
+def reinforce_step(theta: np.ndarray, batch: dict, gamma: float, learning_rate: float, baseline: bool) -> np.ndarray:
+    """The grader's own REINFORCE step, vectorised over the batch."""
+    to_go = returns_to_go(batch["rewards"], batch["dones"], gamma)
+    if baseline:
+        to_go = to_go - np.mean(to_go)
+    probabilities = policy_probabilities(theta, batch["features"])
+    chosen = np.eye(theta.shape[1])[batch["actions"]]
+    ascent = batch["features"].T @ (to_go[:, None] * (chosen - probabilities))
+    return theta + learning_rate * ascent / np.sum(batch["dones"])
 
 
 @dataclass(frozen=True)
@@ -68,66 +111,33 @@ class BanditTask:
 
 @dataclass(frozen=True)
 class CorridorTask:
-    length: int
-    slip: float
-    max_steps: int
+    """A corridor of the run, with the seeds its environment and its training get."""
+
+    model: CorridorModel
     env_seed: int
     train_seed: int
 
-    def _backup(self, values: np.ndarray) -> np.ndarray:
-        """Q[cell, action] = -1 + expected value, one step later, of the cell reached (0 at the goal)."""
-        goal = self.length - 1
-        q = np.full((self.length, 2), -1.0)
-        for cell in range(goal):
-            for action, move in ((0, -1), (1, 1)):
-                for step, probability in ((move, 1.0 - self.slip), (-move, self.slip)):
-                    reached = min(max(cell + step, 0), goal)
-                    q[cell, action] += probability * (0.0 if reached == goal else values[reached])
-        return q
-
-    def describe(self) -> str:
-        return f"Corridor(length={self.length}, slip={self.slip:.3f}, max_steps={self.max_steps})"
-
     def value(self, theta: np.ndarray) -> float:
         """The expected return from cell 0 of the policy ``theta`` (minus the expected number of steps)."""
-        probabilities = policy_probabilities(theta, np.eye(self.length))
-        values = np.zeros(self.length)
-        for _ in range(self.max_steps):
-            values = np.sum(probabilities * self._backup(values), axis=1)
-            values[-1] = 0.0
-        return float(values[0])
-
-    @property
-    def random_value(self) -> float:
-        return self.value(np.zeros((self.length, 2)))
-
-    @property
-    def best_value(self) -> float:
-        values = np.zeros(self.length)
-        for _ in range(self.max_steps):
-            values = self._backup(values).max(axis=1)
-            values[-1] = 0.0
-        return float(values[0])
+        return self.model.value(policy_probabilities(theta, np.eye(self.model.length)))
 
 
-def bandit_task(seed: int) -> BanditTask:
-    rng = np.random.default_rng([seed, 5])
+def bandit_task(rng: np.random.Generator, worker_seed: int) -> BanditTask:
     arms = int(rng.integers(*BANDIT_ARMS))
     means = rng.uniform(*BANDIT_PLAIN_ARMS, size=arms)
     means[int(rng.integers(arms))] = rng.uniform(*BANDIT_BEST_ARM)
-    env_seed, train_seed = (int(value) for value in rng.integers(2**31, size=2))
-    return BanditTask(means, env_seed, train_seed)
+    return BanditTask(means, worker_seed + BANDIT_SEEDS[0], worker_seed + BANDIT_SEEDS[1])
 
 
-def corridor_tasks(seed: int) -> list[CorridorTask]:
-    rng = np.random.default_rng([seed, 6])
-    tasks = []
-    for _ in range(CORRIDOR_RUNS):
-        length = int(rng.integers(*CORRIDOR_LENGTHS))
-        slip = float(rng.uniform(*CORRIDOR_SLIP))
-        env_seed, train_seed = (int(value) for value in rng.integers(2**31, size=2))
-        tasks.append(CorridorTask(length, slip, CORRIDOR_STEPS_PER_CELL * length, env_seed, train_seed))
-    return tasks
+def corridor_tasks(rng: np.random.Generator, worker_seed: int) -> list[CorridorTask]:
+    return [
+        CorridorTask(
+            draw_corridor(rng, **CORRIDOR),
+            worker_seed + CORRIDOR_SEED_OFFSET + 2 * index,
+            worker_seed + CORRIDOR_SEED_OFFSET + 2 * index + 1,
+        )
+        for index in range(CORRIDOR_RUNS)
+    ]
 
 
 @dataclass(frozen=True)
@@ -142,19 +152,70 @@ class Training:
 def read_training(value, *, call: str, theta_shape: tuple[int, int], iterations: int) -> Training:
     """Read ``(theta, average_rewards)`` from what ``train`` returned, or fail saying what came back."""
     hint = "the return statement of train: (theta, average_rewards)"
-    if isinstance(value, Handle) or not isinstance(value, (tuple, list)) or len(value) != 2:
-        found = value.type_name if isinstance(value, Handle) else (
-            f"a sequence of {len(value)} items" if isinstance(value, (tuple, list)) else type(value).__name__)
-        raise CheckFailed(f"{call} should return a pair (theta, average_rewards), but it returned {found}. "
-                          f"Look at {hint}.")
-    theta = expect_shape(value[0], theta_shape, what=f"theta returned by {call}",
-                         hint="the shape of theta: (env.num_features, env.num_actions)")
+    pair = expect_type(value, (tuple, list), what=f"what {call} returns", hint=hint)
+    expect_shape(np.zeros(len(pair)), (2,), what=f"the tuple {call} returns, (theta, average_rewards),", hint=hint)
+    theta = expect_shape(
+        pair[0],
+        theta_shape,
+        what=f"theta returned by {call}",
+        hint="the shape of theta: (env.num_features, env.num_actions)",
+    )
     expect_finite(theta, what=f"theta returned by {call}", hint="the learning rate and the update")
-    rewards = expect_array(value[1], what=f"average_rewards returned by {call}", hint=hint).astype(np.float64)
-    expect_shape(rewards, (iterations,), what=f"average_rewards returned by {call}",
-                 hint="train: one average per iteration")
+    rewards = expect_shape(
+        pair[1], (iterations,), what=f"average_rewards returned by {call}", hint="train: one average per iteration"
+    )
     expect_finite(rewards, what=f"average_rewards returned by {call}", hint="train")
-    return Training(theta.astype(np.float64), rewards, call)
+    return Training(theta.astype(np.float64), rewards.astype(np.float64), call)
+
+
+def read_episodes(value, *, call: str, num_features: int, num_actions: int, episodes: int) -> dict:
+    """Read the dict of arrays ``run_episodes`` returned, holding ``episodes`` whole episodes, or fail."""
+    hint = "run_episodes: it returns a dict of arrays with the keys features, actions, rewards and dones"
+    batch = expect_type(value, dict, what=f"what {call} returns", hint=hint)
+    dones = expect_shape(batch.get("dones"), (None,), what=f"episodes['dones'] from {call}", hint=hint)
+    steps = len(dones)
+    expect_subset(
+        np.unique(dones.astype(np.float64)).tolist(),
+        (0.0, 1.0),
+        what=f"episodes['dones'] from {call}",
+        noun="value",
+        hint="run_episodes: dones is 1.0 at each episode's last step, 0.0 elsewhere",
+    )
+    read = {"dones": dones.astype(np.float64)}
+    read["features"] = expect_finite(
+        expect_shape(batch.get("features"), (steps, num_features), hint=hint, what=f"episodes['features'] from {call}"),
+        what=f"episodes['features'] from {call}",
+    ).astype(np.float64)
+    read["rewards"] = expect_finite(
+        expect_shape(batch.get("rewards"), (steps,), hint=hint, what=f"episodes['rewards'] from {call}"),
+        what=f"episodes['rewards'] from {call}",
+    ).astype(np.float64)
+    actions = expect_array(
+        expect_shape(batch.get("actions"), (steps,), what=f"episodes['actions'] from {call}", hint=hint),
+        what=f"episodes['actions'] from {call}",
+        dtype_kind="iu",
+        hint="run_episodes: the actions are ints",
+    )
+    read["actions"] = expect_in_range(
+        actions.astype(np.float64), 0, num_actions - 1, hint=hint, what=f"episodes['actions'] from {call}"
+    ).astype(np.int64)
+    expect_scalar_close(
+        float(np.sum(read["dones"] == 1.0)),
+        float(episodes),
+        rtol=0.0,
+        atol=0.0,
+        what=f"the number of episodes in what {call} returns (the ones in episodes['dones'])",
+        hint="run_episodes: it plays num_episodes whole episodes; dones is 1.0 at the last step of each, 0.0 elsewhere",
+    )
+    expect_scalar_close(
+        float(read["dones"][-1]),
+        1.0,
+        rtol=0.0,
+        atol=0.0,
+        what=f"episodes['dones'] at the last step of what {call} returns",
+        hint="run_episodes: the batch ends with the last step of the last episode",
+    )
+    return read
 
 
 def call_text(environment: str, training: dict, seed: int) -> str:

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from corpora import (
+    CountedCorpus,
+    TopicCorpus,
+    WindowCorpus,
+    counted_corpus,
+    read_neighbours,
+    topic_corpus,
+    window_corpus,
+)
 
-from corpora import CountedCorpus, TopicCorpus, WindowCorpus, counted_corpus, read_neighbours, topic_corpus, \
-    window_corpus
 from harness.checks import expect_finite, expect_shape
 
 TRAINING = {"vector_size": 32, "window": 4, "min_count": 1, "epochs": 25}  # + seed=worker_seed
@@ -33,8 +40,12 @@ def vectors_of(submission):
         found = {}
         for word in words:
             what = f"word_vector(model, {word!r}){trained}"
-            vector = expect_shape(submission.word_vector(model, word), (size,), what=what,
-                                  hint="word_vector: model.wv[word], one vector of vector_size floats")
+            vector = expect_shape(
+                submission.word_vector(model, word),
+                (size,),
+                what=what,
+                hint="word_vector: model.wv[word], one vector of vector_size floats",
+            )
             found[word] = expect_finite(vector, what=what, hint="word_vector").astype(np.float64)
             size = len(vector)  # every word's vector has the first one's size
         return found

@@ -29,15 +29,15 @@ VOWELS = list("aeiou")
 TOPIC_SENTENCES = 1500
 WORDS_PER_TOPIC = 15
 FILLER_WORDS = 16
-TOPIC_WORDS_PER_SENTENCE = (4, 7)   # drawn from [4, 7)
-OFF_TOPIC_RATE = 0.2                # share of a sentence's topic words drawn from any topic at random
+TOPIC_WORDS_PER_SENTENCE = (4, 7)  # drawn from [4, 7)
+OFF_TOPIC_RATE = 0.2  # share of a sentence's topic words drawn from any topic at random
 
 WINDOW_SENTENCES = 600
-WINDOW_TOPICS = (4, 6)              # drawn from [4, 6)
+WINDOW_TOPICS = (4, 6)  # drawn from [4, 6)
 WINDOW_CLASSES = 3
-WORDS_PER_CELL = 4                  # content words per (topic, class)
-MARKERS_PER_CLASS = 30              # many markers, so that none is frequent enough for gensim to drop it often
-TRIPLES_PER_SENTENCE = (6, 10)      # drawn from [6, 10)
+WORDS_PER_CELL = 4  # content words per (topic, class)
+MARKERS_PER_CLASS = 30  # many markers, so that none is frequent enough for gensim to drop it often
+TRIPLES_PER_SENTENCE = (6, 10)  # drawn from [6, 10)
 
 
 def made_up_word(rng: np.random.Generator, syllables: int) -> str:
@@ -130,7 +130,7 @@ class WindowCorpus:
     """Sentences of (marker, word, marker) triples, plus each content word's topic and class."""
 
     sentences: list[list[str]]
-    words: list[str]                 # the content words
+    words: list[str]  # the content words
     topic_of: dict[str, int]
     class_of: dict[str, int]
 
@@ -143,7 +143,7 @@ class WindowCorpus:
         """
         matrix = np.stack([np.asarray(vectors[word], dtype=np.float64) for word in self.words])
         norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-        unit = matrix / np.where(norms > 0, norms, np.inf)   # a zero vector has cosine 0 with everything
+        unit = matrix / np.where(norms > 0, norms, np.inf)  # a zero vector has cosine 0 with everything
         cosines = unit @ unit.T
         topics = np.array([self.topic_of[word] for word in self.words])
         classes = np.array([self.class_of[word] for word in self.words])
@@ -160,8 +160,11 @@ def window_corpus(seed: int) -> WindowCorpus:
     rng = np.random.default_rng([seed, 4])
     taken: set[str] = set()
     topic_count = int(rng.integers(*WINDOW_TOPICS))
-    cells = {(topic, kind): made_up_words(rng, WORDS_PER_CELL, taken)
-             for topic in range(topic_count) for kind in range(WINDOW_CLASSES)}
+    cells = {
+        (topic, kind): made_up_words(rng, WORDS_PER_CELL, taken)
+        for topic in range(topic_count)
+        for kind in range(WINDOW_CLASSES)
+    }
     markers = [made_up_words(rng, MARKERS_PER_CLASS, taken) for _ in range(WINDOW_CLASSES)]
     sentences = []
     for _ in range(WINDOW_SENTENCES):
@@ -169,12 +172,19 @@ def window_corpus(seed: int) -> WindowCorpus:
         sentence = []
         for _ in range(int(rng.integers(*TRIPLES_PER_SENTENCE))):
             kind = int(rng.integers(WINDOW_CLASSES))
-            sentence += [str(rng.choice(markers[kind])), str(rng.choice(cells[topic, kind])),
-                         str(rng.choice(markers[kind]))]
+            sentence += [
+                str(rng.choice(markers[kind])),
+                str(rng.choice(cells[topic, kind])),
+                str(rng.choice(markers[kind])),
+            ]
         sentences.append(sentence)
     words = [word for cell in cells.values() for word in cell]
-    return WindowCorpus(sentences, words, topic_of={word: topic for (topic, _), cell in cells.items() for word in cell},
-                        class_of={word: kind for (_, kind), cell in cells.items() for word in cell})
+    return WindowCorpus(
+        sentences,
+        words,
+        topic_of={word: topic for (topic, _), cell in cells.items() for word in cell},
+        class_of={word: kind for (_, kind), cell in cells.items() for word in cell},
+    )
 
 
 def read_neighbours(value, *, what: str) -> list[tuple[str, float]]:
@@ -184,9 +194,7 @@ def read_neighbours(value, *, what: str) -> list[tuple[str, float]]:
     words = []
     for position, pair in enumerate(pairs):
         expect_type(pair, (list, tuple), what=f"{what}[{position}]", hint=hint)
-        expect_numbers(list(pair)[1:], length=1, what=f"{what}[{position}] after its word (one similarity)",
-                       hint=hint)
+        expect_numbers(list(pair)[1:], length=1, what=f"{what}[{position}] after its word (one similarity)", hint=hint)
         words.append(expect_type(pair[0], str, what=f"the word in {what}[{position}]", hint=hint))
     similarities = expect_numbers([pair[1] for pair in pairs], what=f"the similarities in {what}", hint=hint)
     return list(zip(words, similarities))
-

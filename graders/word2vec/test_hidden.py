@@ -5,8 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness.checks import expect_at_least, expect_at_most, expect_close, expect_numbers, \
-    expect_raises_in_submission, expect_runs_differ, expect_shape, expect_subset
+from harness.checks import (
+    expect_at_least,
+    expect_at_most,
+    expect_close,
+    expect_numbers,
+    expect_raises_in_submission,
+    expect_runs_differ,
+    expect_shape,
+    expect_subset,
+)
 
 TOPN = 5
 # Returned similarities are compared with the grader's float64 cosine of the vectors word_vector returns.
@@ -27,8 +35,8 @@ SIMILARITY_TOLERANCE = 1e-4
 # inside the correct values.
 NARROW_WINDOW, WIDE_WINDOW = 1, 12
 WINDOW_TRAINING = {"vector_size": 16, "min_count": 1, "epochs": 20}  # + window=, seed=worker_seed
-NARROW_THRESHOLD = 0.8   # class_over_topic with window=1 at least this
-WIDE_THRESHOLD = 0.2     # class_over_topic with window=12 at most this
+NARROW_THRESHOLD = 0.8  # class_over_topic with window=1 at least this
+WIDE_THRESHOLD = 0.2  # class_over_topic with window=12 at most this
 
 
 def cosine_of(a: np.ndarray, b: np.ndarray) -> float:
@@ -46,22 +54,35 @@ def test_similarities_are_cosines(neighbours, vectors, corpus, rng, measure):
         word = str(word)
         what = f"most_similar(model, {word!r}, topn={TOPN})"
         pairs = neighbours(word, TOPN)
-        expect_subset([found for found, _ in pairs], corpus.vocabulary, what=what,
-                      noun="word outside the training sentences", hint="most_similar")
+        expect_subset(
+            [found for found, _ in pairs],
+            corpus.vocabulary,
+            what=what,
+            noun="word outside the training sentences",
+            hint="most_similar",
+        )
         expected = [cosine_of(vectors[word], vectors[found]) for found, _ in pairs]
         similarities = np.array([similarity for _, similarity in pairs])
-        expect_close(similarities, expected, rtol=0.0, atol=SIMILARITY_TOLERANCE,
-                     what=f"the similarities in {what}, against the cosines of the vectors word_vector returns",
-                     hint="how most_similar computes similarity: cosine = a·b / (|a| |b|), not a distance or a "
-                          "plain dot product")
+        expect_close(
+            similarities,
+            expected,
+            rtol=0.0,
+            atol=SIMILARITY_TOLERANCE,
+            what=f"the similarities in {what}, against the cosines of the vectors word_vector returns",
+            hint="how most_similar computes similarity: cosine = a·b / (|a| |b|), not a distance or a "
+            "plain dot product",
+        )
         worst = float(np.abs(similarities - expected).max(initial=worst))
         returned = {found for found, _ in pairs} | {word}
         left_out = [cosine_of(vectors[word], vectors[other]) for other in corpus.vocabulary if other not in returned]
         if pairs and left_out:
-            expect_at_most(float(np.max(left_out)), float(np.min(similarities)) + SIMILARITY_TOLERANCE,
-                           metric=f"the highest cosine of a word {what} leaves out",
-                           baseline="the lowest similarity it returns: the topn most similar words must be returned",
-                           hint="the ranking (highest cosine first) in most_similar")
+            expect_at_most(
+                float(np.max(left_out)),
+                float(np.min(similarities)) + SIMILARITY_TOLERANCE,
+                metric=f"the highest cosine of a word {what} leaves out",
+                baseline="the lowest similarity it returns: the topn most similar words must be returned",
+                hint="the ranking (highest cosine first) in most_similar",
+            )
     measure("similarity_max_abs_error_in_1e-9", worst * 1e9)
 
 
@@ -69,9 +90,12 @@ def test_similarities_are_cosines(neighbours, vectors, corpus, rng, measure):
 def test_vector_size_respected(submission, small_model, small_corpus):
     """train_word2vec honours vector_size= (12 dimensions on a second corpus)."""
     word = small_corpus.frequent[0]
-    expect_shape(submission.word_vector(small_model, word), (12,),
-                 what=f"word_vector(model, {word!r}) for a model trained with vector_size=12",
-                 hint="how train_word2vec passes vector_size= to Word2Vec")
+    expect_shape(
+        submission.word_vector(small_model, word),
+        (12,),
+        what=f"word_vector(model, {word!r}) for a model trained with vector_size=12",
+        hint="how train_word2vec passes vector_size= to Word2Vec",
+    )
 
 
 @pytest.mark.points(1)
@@ -83,15 +107,26 @@ def test_min_count_respected(submission, neighbours, small_model, small_corpus):
     pairs = neighbours(query, len(kept) - 1, other_model=small_model, trained=trained)
     what = f"most_similar(model, {query!r}, topn={len(kept) - 1}){trained}"
     hint = "how train_word2vec passes min_count= to Word2Vec (gensim's own default is 5)"
-    expect_subset([word for word, _ in pairs], kept, what=what, hint=hint,
-                  noun=f"word seen fewer than {count} times, or not in these sentences")
-    expect_numbers([similarity for _, similarity in pairs], length=len(kept) - 1, hint=hint,
-                   what=f"the similarities in {what} (the sentences hold {len(kept)} words seen {count} times or more)")
+    expect_subset(
+        [word for word, _ in pairs],
+        kept,
+        what=what,
+        hint=hint,
+        noun=f"word seen fewer than {count} times, or not in these sentences",
+    )
+    expect_numbers(
+        [similarity for _, similarity in pairs],
+        length=len(kept) - 1,
+        hint=hint,
+        what=f"the similarities in {what} (the sentences hold {len(kept)} words seen {count} times or more)",
+    )
     for word in small_corpus.below_min_count:
         expect_raises_in_submission(
-            lambda: submission.word_vector(small_model, word), accepted=("KeyError", "ValueError"),
+            lambda word=word: submission.word_vector(small_model, word),
+            accepted=("KeyError", "ValueError"),
             what=f"word_vector(model, {word!r}) for a word seen {count - 1} times with min_count={count}",
-            hint="how train_word2vec passes min_count= to Word2Vec: rarer words must be left out")
+            hint="how train_word2vec passes min_count= to Word2Vec: rarer words must be left out",
+        )
 
 
 @pytest.mark.points(1)
@@ -102,9 +137,13 @@ def test_epochs_respected(train, vectors_of, small_model, small_corpus, small_tr
     first = np.stack(list(vectors_of(small_model, words).values()))
     second = np.stack(list(vectors_of(longer, words).values()))
     epochs = small_training["epochs"]
-    expect_runs_differ(first, second, what=f"training with epochs={epochs} and epochs={epochs + 1} (same seed) "
-                                           "gave exactly the same vectors, so epochs= has no effect",
-                       hint="how train_word2vec passes epochs= to Word2Vec (gensim's own default is 5)")
+    expect_runs_differ(
+        first,
+        second,
+        what=f"training with epochs={epochs} and epochs={epochs + 1} (same seed) "
+        "gave exactly the same vectors, so epochs= has no effect",
+        hint="how train_word2vec passes epochs= to Word2Vec (gensim's own default is 5)",
+    )
 
 
 @pytest.mark.statistical
@@ -116,10 +155,22 @@ def test_window_sets_context(train, vectors_of, context_corpus, worker_seed, mea
         trained = train(context_corpus.sentences, **WINDOW_TRAINING, window=window, seed=worker_seed)
         vectors = vectors_of(trained, context_corpus.words, trained=f" (window corpus, window={window})")
         found[window] = measure(f"class_over_topic_window_{window}", context_corpus.class_over_topic(vectors))
-    what = ("the share of (class-mate, topic-mate) pairs in which a word's class-mate from another topic (same "
-            "immediate neighbours) is closer than its topic-mate of another class (same sentences)")
+    what = (
+        "the share of (class-mate, topic-mate) pairs in which a word's class-mate from another topic (same "
+        "immediate neighbours) is closer than its topic-mate of another class (same sentences)"
+    )
     hint = "how train_word2vec passes window= to Word2Vec (gensim's own default is 5)"
-    expect_at_least(found[NARROW_WINDOW], NARROW_THRESHOLD, metric=f"with window={NARROW_WINDOW}, {what}",
-                    baseline="a narrow window sees only the words right beside each word", hint=hint)
-    expect_at_most(found[WIDE_WINDOW], WIDE_THRESHOLD, metric=f"with window={WIDE_WINDOW}, {what}",
-                   baseline="a wide window sees the whole sentence, whose words share a topic", hint=hint)
+    expect_at_least(
+        found[NARROW_WINDOW],
+        NARROW_THRESHOLD,
+        metric=f"with window={NARROW_WINDOW}, {what}",
+        baseline="a narrow window sees only the words right beside each word",
+        hint=hint,
+    )
+    expect_at_most(
+        found[WIDE_WINDOW],
+        WIDE_THRESHOLD,
+        metric=f"with window={WIDE_WINDOW}, {what}",
+        baseline="a wide window sees the whole sentence, whose words share a topic",
+        hint=hint,
+    )

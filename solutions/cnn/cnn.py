@@ -19,7 +19,9 @@ def build_model(input_shape: tuple[int, int, int], num_classes: int) -> keras.Mo
     class probabilities (each row sums to 1).  It has at least one ``Conv2D``
     layer, at least one pooling layer and a ``Dense`` softmax output layer, and
     is compiled with an optimizer and a loss for integer labels
-    ``0 .. num_classes - 1`` (not one-hot), ready for ``train``.
+    ``0 .. num_classes - 1`` (not one-hot) that takes the probabilities:
+    ``keras.losses.SparseCategoricalCrossentropy()`` (``from_logits=False``)
+    or ``"sparse_categorical_crossentropy"``.  Ready for ``train``.
     """
     # BEGIN SOLUTION: stack Conv2D and pooling layers, end with a Dense softmax layer, compile for integer labels
     inputs = keras.Input(shape=input_shape)
