@@ -35,17 +35,22 @@ SCENARIO_SECRET = "5ce7a210c0ffee005ce7a210c0ffee00"
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda path: path.name)
 def test_scenario(scenario, probe_graders):
+    assert_scenario_holds(scenario, backend="local")
+
+
+def assert_scenario_holds(scenario: Path, *, backend: str) -> None:
+    """Grade ``scenario`` on ``backend`` and compare with its ``expected.json`` (rewritten under UPDATE_GOLDEN)."""
     expected_path = scenario / "expected.json"
     expected = json.loads(expected_path.read_text()) if expected_path.exists() else {}
     result = grade_submission(
         path=scenario,
         exercise=expected.get("exercise", "probe"),
         seed=0,
-        backend="local",
+        backend=backend,
         include_hidden=True,
         data_secret=SCENARIO_SECRET,
     )
-    if os.environ.get("UPDATE_GOLDEN"):
+    if os.environ.get("UPDATE_GOLDEN") and backend == "local":
         expected = {
             **({"exercise": expected["exercise"]} if "exercise" in expected else {}),
             **summarize(result),

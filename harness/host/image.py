@@ -35,9 +35,9 @@ from pathlib import Path
 
 from harness import __version__
 from harness.errors import GradingFailure
-from harness.project import Project
+from harness.project import HARNESS_PARENT
 
-IMAGE_SOURCE_DIR = Project.current().image_dir
+IMAGE_SOURCE_DIR = HARNESS_PARENT / "image"  # the image is built from the harness's own tree, whatever project it grades
 IMAGE_REPOSITORY = "ml-grader"
 BASE_REPOSITORY = "ml-grader-base"
 REGISTRY_BASE = "python:3.11-slim"
@@ -75,7 +75,7 @@ IMAGE_EXTRAS = ("tf", "gensim", "surprise")  # what grading needs in the contain
 
 def dependency_pins(*, pyproject: Path | None = None, extras: tuple[str, ...] = IMAGE_EXTRAS) -> list[str]:
     """Read pins from ``pyproject.toml``: the core and those of ``extras`` (the image's: every grading extra)."""
-    pyproject = pyproject or Project.current().pyproject
+    pyproject = pyproject or HARNESS_PARENT / "pyproject.toml"
     try:
         with pyproject.open("rb") as handle:
             project = tomllib.load(handle).get("project", {})

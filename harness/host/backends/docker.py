@@ -210,7 +210,10 @@ class DockerBackend(Backend):
                 pids_limit=self.pids_limit,
                 nano_cpus=int(self.cpus * 1e9),
                 cap_drop=["ALL"],
-                cap_add=["SETUID", "SETGID", "KILL"],
+                # SYS_PTRACE lets the root grader read /proc/PID/smaps_rollup of the worker's children, so
+                # memory split across forked children is summed (by PSS) as on local. The worker runs as
+                # WORKER_UID, and switching from root to it clears every capability it could inherit.
+                cap_add=["SETUID", "SETGID", "KILL", "SYS_PTRACE"],
                 security_opt=["no-new-privileges"],
                 ulimits=[Ulimit(name="core", soft=0, hard=0)],
                 group_add=_host_group(),
