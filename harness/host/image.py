@@ -37,7 +37,7 @@ from harness import __version__
 from harness.errors import GradingFailure
 from harness.project import HARNESS_PARENT
 
-IMAGE_SOURCE_DIR = HARNESS_PARENT / "image"  # the image is built from the harness's own tree, whatever project it grades
+IMAGE_SOURCE_DIR = HARNESS_PARENT / "image"  # built from the harness's own tree, whatever project it grades
 IMAGE_REPOSITORY = "ml-grader"
 BASE_REPOSITORY = "ml-grader-base"
 REGISTRY_BASE = "python:3.11-slim"
