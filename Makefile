@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SUBMISSION ?= solutions/cnn
 
-.PHONY: setup grade test test-fast lint image benchmark selftest clean
+.PHONY: setup grade test test-fast test-nightly lint image benchmark selftest clean
 
 setup: $(VENV)/.installed
 
@@ -20,13 +20,17 @@ $(VENV)/.installed: pyproject.toml
 grade: setup
 	$(BIN)/grade $(SUBMISSION) --include-hidden
 
-## test: run the whole test suite (docker tests skip without an engine, unless GRADE_REQUIRE_DOCKER=1)
+## test: run the test suite CI runs (docker tests skip without an engine, unless GRADE_REQUIRE_DOCKER=1)
 test: setup
-	$(BIN)/python -m pytest -ra
+	$(BIN)/python -m pytest -ra --durations=15 -m "not nightly"
+
+## test-nightly: the whole selftest of every exercise on two seeds (over an hour on 2 cores)
+test-nightly: setup
+	$(BIN)/python -m pytest -ra --durations=15 -m nightly
 
 ## test-fast: the unit tier (no end-to-end grading, no real exercises, no docker), in well under a minute
 test-fast: setup
-	$(BIN)/python -m pytest -ra -m "not slow and not docker and not integration"
+	$(BIN)/python -m pytest -ra -m "not slow and not docker and not integration and not nightly"
 
 ## lint: ruff (lint and format), mypy and the import contracts between trust tiers
 lint: setup
