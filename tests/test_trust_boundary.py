@@ -26,6 +26,19 @@ def add(a, b):
 """
 
 
+@pytest.fixture(autouse=True)
+def grader_modules_forgotten():
+    """run_checks here runs in this process: forget the grader's check modules and path after each test,
+    or a later test's own ``test_public`` (pytester's) would collide with the probe's."""
+    modules, path = set(sys.modules), list(sys.path)
+    yield
+    for name in set(sys.modules) - modules:
+        source = getattr(sys.modules[name], "__file__", None) or ""
+        if not name.startswith("harness") and not source.startswith((sys.prefix, sys.base_prefix)):  # checks
+            del sys.modules[name]
+    sys.path[:] = path
+
+
 def test_grader_process_never_imports_the_candidate_module(tmp_path, probe_graders):
     marker = tmp_path / "imported_by.json"
     module = tmp_path / "probe.py"

@@ -99,7 +99,7 @@ class Submission:
 
     def __init__(
         self,
-        module_file: Path,
+        module_file: Path | None,
         *,
         seed: int,
         limits: WorkerLimits,
@@ -110,7 +110,7 @@ class Submission:
         preload: tuple[str, ...] = (),
         run_cgroup: str | None = None,
     ):
-        self.module_file = Path(module_file)
+        self.module_file = Path(module_file) if module_file is not None else None  # None: standby, see assign()
         self.seed = seed  # the worker's seed: derived from the run's secret, never the secret itself
         self.limits = limits
         self.run_budget_seconds = run_budget_seconds  # CPU seconds of the candidate's code for the whole run
@@ -152,6 +152,21 @@ class Submission:
             run_cgroup=self.run_cgroup,
         )
         self.worker.start()
+
+    def assign(self, module_file: Path, *, seed: int) -> None:
+        """Name the submission of a standby proxy: its warm worker imports the module now.
+
+        A standby worker that died while waiting is replaced, not counted against the candidate.
+        """
+        if self.module_file is not None:
+            raise ValueError("this submission proxy already serves a module")
+        self.module_file, self.seed = Path(module_file), seed
+        if self.worker is not None and self.worker.alive:
+            self.worker.assign(self.module_file, seed=seed)
+        else:
+            if self.worker is not None:
+                self.worker.close()
+            self.worker, self.starts = None, 0
 
     def start(self) -> None:
         """Make sure a worker has imported the module, unless the import is known to fail."""

@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.grader.proxy import Submission
@@ -28,6 +29,7 @@ from harness.wire.spec import BadRunSpec, RunSpec
 from harness.wire.versions import library_versions
 
 PROGRESS_FILE_NAME = "progress.jsonl"  # beside the result: one JSON line per check started and finished
+AUTOLOAD_VARIABLE = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 RECORD_CALLS_VARIABLE = "GRADE_RECORD_CALLS"  # benchmarks: write every request sent to the worker here
 
 
@@ -40,25 +42,77 @@ def pin_own_threads(threads: int) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def run_checks(*, spec: RunSpec, quiet: bool = True) -> RunResult:
-    """Run the grader's checks against the submission in a fresh worker and return the result."""
+@dataclass(frozen=True)
+class Standby:
+    """A grader process started before its submission is known: what it was started for, and its warm worker."""
+
+    grader_dir: str
+    threads: int
+    worker_user: str | int | None
+    cgroup: str | None
+    submission: Submission
+
+    def serves(self, spec: RunSpec) -> str | None:
+        """Why this standby cannot run ``spec`` (a host bug), or None when it can."""
+        wanted = (spec.grader_dir, spec.threads, spec.worker_user, spec.cgroup)
+        have = (self.grader_dir, self.threads, self.worker_user, self.cgroup)
+        return None if wanted == have else f"the standby grader was started for {have}, not {wanted}"
+
+
+def new_submission(
+    exercise: Exercise, *, module_file: Path | None, seed: int, worker_user, threads: int, cgroup: str | None
+) -> Submission:
+    """The proxy of one run's submission (``module_file`` None: a standby whose worker waits to be assigned)."""
+    record_to = os.environ.get(RECORD_CALLS_VARIABLE)
+    return Submission(
+        module_file,
+        seed=seed,
+        limits=exercise.limits,
+        run_budget_seconds=exercise.time_budget_seconds,
+        worker_user=worker_user,
+        record_to=Path(record_to) if record_to else None,
+        threads=threads,
+        preload=exercise.preload,
+        run_cgroup=cgroup,
+    )
+
+
+def start_standby(*, grader_dir: Path, threads: int, worker_user, cgroup: str | None) -> Standby:
+    """Start the worker (it imports the exercise's libraries) and pytest, before any submission is known."""
+    exercise = load_exercise(grader_dir)
+    submission = new_submission(
+        exercise, module_file=None, seed=0, worker_user=worker_user, threads=threads, cgroup=cgroup
+    )
+    submission.spawn()
+    import pytest  # noqa: F401 - imported now, while nothing waits for it
+
+    import harness.grader.plugin  # noqa: F401
+
+    return Standby(str(grader_dir), threads, worker_user, cgroup, submission)
+
+
+def run_checks(*, spec: RunSpec, quiet: bool = True, standby: Standby | None = None) -> RunResult:
+    """Run the grader's checks against the submission in a fresh worker (or ``standby``'s) and return the result."""
     started = time.perf_counter()
     grader_dir = Path(spec.grader_dir)
     exercise = load_exercise(grader_dir)
     secret = DataSecret(salt_hex=spec.data_secret, exercise=exercise.slug, seed=spec.seed)
-    record_to = os.environ.get(RECORD_CALLS_VARIABLE)
-    submission = Submission(
-        Path(spec.submission_file),
-        seed=secret.worker_seed,
-        limits=exercise.limits,
-        run_budget_seconds=exercise.time_budget_seconds,
-        worker_user=spec.worker_user,
-        record_to=Path(record_to) if record_to else None,
-        threads=spec.threads,
-        preload=exercise.preload,
-        run_cgroup=spec.cgroup,
-    )
-    submission.spawn()  # the worker imports the candidate's libraries while pytest starts up here
+    if standby is not None:
+        problem = standby.serves(spec)
+        if problem is not None:
+            raise ValueError(problem)
+        submission = standby.submission
+        submission.assign(Path(spec.submission_file), seed=secret.worker_seed)
+    else:
+        submission = new_submission(
+            exercise,
+            module_file=Path(spec.submission_file),
+            seed=secret.worker_seed,
+            worker_user=spec.worker_user,
+            threads=spec.threads,
+            cgroup=spec.cgroup,
+        )
+        submission.spawn()  # the worker imports the candidate's libraries while pytest starts up here
     if str(grader_dir) not in sys.path:
         sys.path.insert(0, str(grader_dir))  # helper modules beside the checks import by name
     import pytest
@@ -97,7 +151,16 @@ def run_checks(*, spec: RunSpec, quiet: bool = True) -> RunResult:
         arguments.append("-x")
     error = None
     try:
-        exit_code = pytest.main(arguments, plugins=[plugin])
+        # Only our plugin: no third-party pytest plugin installed beside the grader loads (or costs time).
+        autoload = os.environ.get(AUTOLOAD_VARIABLE)
+        os.environ[AUTOLOAD_VARIABLE] = "1"
+        try:
+            exit_code = pytest.main(arguments, plugins=[plugin])
+        finally:
+            if autoload is None:
+                os.environ.pop(AUTOLOAD_VARIABLE, None)
+            else:
+                os.environ[AUTOLOAD_VARIABLE] = autoload
         if plugin.collection_errors:
             error = "the grader could not be loaded: " + "; ".join(plugin.collection_errors)
         elif exit_code not in (0, 1):
@@ -179,17 +242,44 @@ def write_result(result: RunResult, path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--spec", type=Path, required=True, help="the run specification (read, then removed)")
+    parser.add_argument("--spec", type=Path, help="the run specification (read, then removed)")
+    parser.add_argument(
+        "--standby",
+        action="store_true",
+        help="start warm for --grader-dir, then read the spec's path from standard input",
+    )
+    parser.add_argument("--grader-dir", type=Path)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--worker-user", type=int)
+    parser.add_argument("--cgroup")
     parser.add_argument("--verbose", action="store_true")
     options = parser.parse_args(argv)
+    if options.standby == (options.spec is not None) or (options.standby and options.grader_dir is None):
+        parser.error("give either --spec, or --standby with --grader-dir")
+    standby = None
+    if options.standby:
+        pin_own_threads(options.threads)
+        standby = start_standby(
+            grader_dir=options.grader_dir,
+            threads=options.threads,
+            worker_user=options.worker_user,
+            cgroup=options.cgroup,
+        )
+        line = sys.stdin.readline().strip()
+        if not line:
+            standby.submission.close()
+            return 0  # never assigned: the host no longer needs it
+        options.spec = Path(line)
     try:
         spec = RunSpec.read(options.spec)
     except BadRunSpec as problem:
         print(f"grader: {problem}", file=sys.stderr)
+        if standby is not None:
+            standby.submission.close()
         return 2
     pin_own_threads(spec.threads)
     try:
-        result = run_checks(spec=spec, quiet=not options.verbose)
+        result = run_checks(spec=spec, quiet=not options.verbose, standby=standby)
     except Exception as error:  # the grader itself failed: say so in a result the host can read
         result = failed_run(spec, Path(spec.grader_dir), f"the grader failed: {type(error).__name__}: {error}")
     write_result(result, Path(spec.results_file))

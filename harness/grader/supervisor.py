@@ -61,15 +61,19 @@ THREAD_VARIABLES = (
 )
 
 
-def worker_environment(*, seed: int, threads: int) -> dict[str, str]:
-    """The environment of a worker: no inherited variables, fixed threads, deterministic TensorFlow."""
+def worker_environment(*, threads: int) -> dict[str, str]:
+    """The environment of a worker: no inherited variables, fixed threads, deterministic TensorFlow.
+
+    Nothing in it depends on the submission or its seed, so a worker can start (and import its
+    exercise's libraries) before it is assigned a submission: see :meth:`WorkerProcess.assign`.
+    """
     environment = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "PYTHONPATH": str(HARNESS_PARENT),
         "PYTHONSAFEPATH": "1",  # the working folder is never searched for modules
         "PYTHONUNBUFFERED": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": str(seed % (2**32)),
+        "PYTHONHASHSEED": "0",  # str hashes, set order: the same on every machine and every run
         "TF_CPP_MIN_LOG_LEVEL": "2",
         "TF_DETERMINISTIC_OPS": "1",
         "TF_ENABLE_ONEDNN_OPTS": "0",  # oneDNN picks kernels by CPU model: results would vary by machine
@@ -94,7 +98,7 @@ class WorkerProcess:
 
     def __init__(
         self,
-        module_file: Path,
+        module_file: Path | None,
         *,
         seed: int,
         limits: WorkerLimits,
@@ -103,7 +107,7 @@ class WorkerProcess:
         preload: tuple[str, ...] = (),
         run_cgroup: str | None = None,
     ):
-        self.module_file = Path(module_file)
+        self.module_file = Path(module_file) if module_file is not None else None  # None: a standby worker
         self.seed = seed
         self.limits = limits
         self.user = user
@@ -126,14 +130,14 @@ class WorkerProcess:
         self._sampled = threading.Condition()
 
     def _command(self, *transport: str) -> list[str]:
+        submission = ["--standby"] if self.module_file is None else ["--module-file", str(self.module_file)]
         command = [
             sys.executable,
             "-P",
             "-s",
             "-m",
             "harness.worker",
-            "--module-file",
-            str(self.module_file),
+            *submission,
             *transport,
             "--seed",
             str(self.seed),
@@ -184,7 +188,7 @@ class WorkerProcess:
                 stdout=output_write,
                 stderr=output_write,
                 pass_fds=(request_read, response_write),
-                env=worker_environment(seed=self.seed, threads=self.threads),
+                env=worker_environment(threads=self.threads),
                 cwd="/",
                 start_new_session=True,
                 preexec_fn=limit_resources,  # noqa: PLW1509 - only setrlimit calls, async-signal-safe enough
@@ -205,7 +209,7 @@ class WorkerProcess:
     def _start_over_standard_streams(self) -> None:
         """Windows: requests on the worker's standard input, replies on its standard output (read by a
         thread, as pipes cannot be waited on there), what the candidate prints on standard error."""
-        environment = worker_environment(seed=self.seed, threads=self.threads)
+        environment = worker_environment(threads=self.threads)
         environment.update(
             {
                 name: value
@@ -227,6 +231,24 @@ class WorkerProcess:
         self._replies.start()
         self.output = OutputCollector(self.process.stderr.fileno(), self.limits.output_keep_bytes, drain=False)
         self.output.start()
+
+    def assign(self, module_file: Path, *, seed: int) -> None:
+        """Give a standby worker (started without a module) the candidate's module to import, and its seed.
+
+        Until now it has imported only its exercise's libraries (``preload``): nothing of any submission.
+        """
+        if self.module_file is not None:
+            raise ValueError("this worker already serves a module")
+        self.module_file, self.seed = Path(module_file), seed
+        try:
+            write_message(
+                self.requests,
+                {"op": "assign", "module_file": str(self.module_file), "seed": seed},
+                [],
+                cap_bytes=self.limits.message_cap_bytes,
+            )
+        except (BrokenPipeError, OSError):
+            pass  # a worker that died waiting is reported by the first request, as any dead worker
 
     @property
     def alive(self) -> bool:

@@ -15,8 +15,6 @@ import hashlib
 import json
 from pathlib import Path
 
-import nbformat
-
 MANIFEST = "manifest.json"
 
 
@@ -27,6 +25,8 @@ def module_fingerprint(path: Path) -> str:
 def notebook_fingerprint(path: Path) -> str | None:
     """The fingerprint of a notebook's code, or None when it cannot be read as a notebook."""
     try:
+        import nbformat  # only for notebooks: a plain `grade` of a module never pays for it
+
         notebook = nbformat.reads(Path(path).read_text(encoding="utf-8"), as_version=4)
     except Exception:  # a damaged notebook is simply not the untouched one
         return None

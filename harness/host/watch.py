@@ -16,6 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
+from harness.host.backends.local import keep_warm
 from harness.host.grading import grade_submission, resolve_exercise
 from harness.host.live import RunProgress
 from harness.host.reports import render_result, short_id
@@ -88,6 +89,11 @@ def watch_submission(
     exercise = resolve_exercise(path, exercise_slug)
     secret = data_secret or new_salt()
     stop = stop or threading.Event()
+    with keep_warm():  # the next run's grader and worker start (TensorFlow imported) while you edit
+        _watch(path, exercise, seed, backend, only, secret, console, stop, on_result)
+
+
+def _watch(path, exercise, seed, backend, only, secret, console, stop, on_result) -> None:
     previous: RunResult | None = None
     while not stop.is_set():
         seen = fingerprint(path)

@@ -260,7 +260,12 @@ class Worker:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--module-file", required=True)
+    parser.add_argument("--module-file", help="the candidate's module (without it: --standby)")
+    parser.add_argument(
+        "--standby",
+        action="store_true",
+        help="import --preload, then wait for the first request to assign the module and the seed",
+    )
     parser.add_argument("--request-fd", type=int)
     parser.add_argument("--response-fd", type=int)
     parser.add_argument(
@@ -279,12 +284,28 @@ def main(argv: list[str] | None = None) -> None:
     else:
         requests = os.fdopen(options.request_fd, "rb", buffering=0)
         responses = os.fdopen(options.response_fd, "wb", buffering=0)
+    if not options.standby and not options.module_file:
+        parser.error("--module-file is required unless --standby")
     for note in preload([name for name in options.preload.split(",") if name], threads=options.threads):
         print(note, file=sys.stderr)
-    seed_everything(options.seed)
-    worker = Worker(options.module_file, requests, responses, options.cap_bytes)
+    module_file, seed = options.module_file, options.seed
+    if options.standby:  # warm: the libraries are imported; now wait for the submission
+        try:
+            module_file, seed = _await_assignment(requests, options.cap_bytes)
+        except (ConnectionClosed, ProtocolError, ValueError):
+            return  # the grader ended the standby, or broke the protocol: nothing to serve
+    seed_everything(seed)
+    worker = Worker(module_file, requests, responses, options.cap_bytes)
     worker.import_submission()
     worker.serve()
+
+
+def _await_assignment(requests, cap_bytes: int) -> tuple[str, int]:
+    """Read the one ``assign`` message a standby worker waits for: the module to import and the seed."""
+    header, _ = read_message(requests, cap_bytes=cap_bytes)
+    if header.get("op") != "assign" or not isinstance(header.get("module_file"), str):
+        raise ValueError("a standby worker expects an assign message first")
+    return header["module_file"], int(header.get("seed", 0))
 
 
 def _take_standard_streams():

@@ -21,6 +21,7 @@ lasts). Use the docker backend for anything you do not trust.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
@@ -28,6 +29,8 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from harness.grader.containment import join_cgroup, make_run_cgroup, remove_run_cgroup
@@ -111,51 +114,81 @@ class LocalBackend(Backend):
         )
 
     def run(self, request: RunRequest, *, on_progress: ProgressCallback | None = None) -> RunOutput:
-        run_cgroup = make_run_cgroup()
+        launched = _STANDBYS.take(request, self.worker_uid)
+        if _STANDBYS.enabled:
+            _STANDBYS.add(self._launch(request, standby=True))  # warm for the next run while this one grades
+        if launched is None:
+            launched = self._launch(request, standby=False)
         try:
-            with (
-                tempfile.TemporaryDirectory(prefix="grade-run-") as run_dir,
-                ProgressTail(Path(run_dir) / "results" / PROGRESS_FILE_NAME, on_progress),
-            ):
-                return self._run(request, Path(run_dir), run_cgroup)
+            with ProgressTail(launched.results_dir / PROGRESS_FILE_NAME, on_progress):
+                return self._finish(request, launched)
         finally:
-            remove_run_cgroup(run_cgroup)  # ends anything the run left, setsid() daemons included
+            launched.close()  # ends anything the run left, setsid() daemons included
 
-    def _run(self, request: RunRequest, run_dir: Path, run_cgroup: Path | None) -> RunOutput:
-        os.chmod(run_dir, 0o700)
-        grader_dir = stage_grader(request, run_dir / "grader")
-        results_dir = run_dir / "results"
-        results_dir.mkdir(mode=0o700)
-        grader_cgroup = None
-        if run_cgroup is not None:
-            grader_cgroup = run_cgroup / "grader"
-            grader_cgroup.mkdir()
-        spec_file = request.spec(
-            grader_dir=str(grader_dir),
+    def _launch(self, request: RunRequest, *, standby: bool) -> _Launched:
+        """Stage the grader and start its process: on ``request``'s spec, or as a standby that waits for one."""
+        run_cgroup = make_run_cgroup()
+        run_dir = tempfile.TemporaryDirectory(prefix="grade-run-")
+        launched = _Launched(_standby_key(request, self.worker_uid), Path(run_dir.name), run_dir, run_cgroup)
+        try:
+            os.chmod(launched.run_dir, 0o700)
+            grader_dir = stage_grader(request, launched.run_dir / "grader")
+            launched.results_dir.mkdir(mode=0o700)
+            grader_cgroup = None
+            if run_cgroup is not None:
+                grader_cgroup = run_cgroup / "grader"
+                grader_cgroup.mkdir()
+            if standby:
+                arguments = ["-m", "harness.grader.runner", "--standby", "--grader-dir", str(grader_dir)]
+                arguments += ["--threads", str(request.threads)]
+                arguments += ["--worker-user", str(self.worker_uid)] if self.worker_uid is not None else []
+                arguments += ["--cgroup", str(run_cgroup)] if run_cgroup is not None else []
+            else:
+                arguments = request.runner_arguments(spec_file=str(self._write_spec(request, launched)))
+            environment = dict(
+                os.environ,
+                PYTHONPATH=str(HARNESS_PARENT),
+                PYTHONDONTWRITEBYTECODE="1",
+                PYTHONSAFEPATH="1",
+                TF_CPP_MIN_LOG_LEVEL="2",
+            )
+            launched.process = subprocess.Popen(
+                [sys.executable, "-P", "-s", *arguments],
+                stdin=subprocess.PIPE if standby else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=environment,
+                cwd=launched.run_dir,
+                start_new_session=True,
+            )
+            if grader_cgroup is not None:
+                join_cgroup(grader_cgroup, launched.process.pid)
+        except BaseException:
+            launched.close()
+            raise
+        return launched
+
+    def _write_spec(self, request: RunRequest, launched: _Launched) -> Path:
+        return request.spec(
+            grader_dir=str(launched.run_dir / "grader"),
             submission_dir=str(request.submission_dir),
-            results_dir=str(results_dir),
+            results_dir=str(launched.results_dir),
             worker_user=self.worker_uid,
-            cgroup=str(run_cgroup) if run_cgroup else None,
-        ).write(results_dir / SPEC_FILE_NAME)
-        command = [sys.executable, "-P", "-s", *request.runner_arguments(spec_file=str(spec_file))]
-        environment = dict(
-            os.environ,
-            PYTHONPATH=str(HARNESS_PARENT),
-            PYTHONDONTWRITEBYTECODE="1",
-            PYTHONSAFEPATH="1",
-            TF_CPP_MIN_LOG_LEVEL="2",
-        )
-        process = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            env=environment,
-            cwd=run_dir,
-            start_new_session=True,
-        )
-        if grader_cgroup is not None:
-            join_cgroup(grader_cgroup, process.pid)
+            cgroup=str(launched.run_cgroup) if launched.run_cgroup else None,
+        ).write(launched.results_dir / SPEC_FILE_NAME)
+
+    def _finish(self, request: RunRequest, launched: _Launched) -> RunOutput:
+        """Hand a standby its spec (a started run has one), wait for the grader, read its result."""
+        process = launched.process
+        if process is None:
+            raise RuntimeError("the grader process was never started")
+        if process.stdin is not None:
+            try:
+                process.stdin.write(f"{self._write_spec(request, launched)}\n".encode())
+                process.stdin.close()
+            except OSError:
+                pass  # a standby that died: no result, reported below as the grader's failure
+            process.stdin = None  # handed over: communicate() must not touch it
         failure = None
         try:
             log, _ = process.communicate(timeout=request.wall_timeout_seconds)
@@ -169,10 +202,102 @@ class LocalBackend(Backend):
             raise
         finally:
             _kill_group(process)  # a worker left behind by a crashed grader
-        result, problem = read_result_file(results_dir / RESULT_FILE_NAME)
+        result, problem = read_result_file(launched.results_dir / RESULT_FILE_NAME)
         if failure is None and result is None:
             failure = f"{problem} (grader exit code {process.returncode})"
         return RunOutput(result=result, failure=failure, log=trim_log(log.decode("utf-8", "replace")))
+
+
+def _standby_key(request: RunRequest, worker_uid: int | None) -> tuple:
+    """What a standby grader was started for: the exercise's staged files as they are now, threads, user."""
+    files = tuple(
+        (str(relative), source.stat().st_mtime_ns, source.stat().st_size)
+        for source, relative in request.exercise.grader_files(include_hidden=request.include_hidden)
+    )
+    return (request.exercise.slug, request.include_hidden, request.threads, worker_uid, files)
+
+
+@dataclass
+class _Launched:
+    """One grader process with its private run folder and cgroup: running a spec, or a standby."""
+
+    key: tuple
+    run_dir: Path
+    holder: tempfile.TemporaryDirectory
+    run_cgroup: Path | None
+    process: subprocess.Popen | None = None
+
+    @property
+    def results_dir(self) -> Path:
+        return self.run_dir / "results"
+
+    def close(self) -> None:
+        if self.process is not None:
+            _kill_group(self.process)
+            if self.process.stdin is not None and not self.process.stdin.closed:
+                self.process.stdin.close()
+            self.process.wait()
+            for stream in (self.process.stdout,):
+                if stream is not None:
+                    stream.close()
+        remove_run_cgroup(self.run_cgroup)
+        self.holder.cleanup()
+
+
+class _StandbyPool:
+    """Warm grader processes (each with a worker that has imported its exercise's libraries), by key.
+
+    Only while :func:`keep_warm` is active (watch mode, batches): a run takes a matching standby
+    and starts the next one at once, so the TensorFlow import of run N+1 overlaps with run N.
+    A standby holds nothing of any submission: a new process pair, assigned exactly one submission.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: list[_Launched] = []
+        self._users = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self._users > 0
+
+    def take(self, request: RunRequest, worker_uid: int | None) -> _Launched | None:
+        if not self.enabled:
+            return None
+        key = _standby_key(request, worker_uid)
+        with self._lock:
+            for index, launched in enumerate(self._waiting):
+                if launched.key == key and launched.process is not None and launched.process.poll() is None:
+                    return self._waiting.pop(index)
+        return None
+
+    def add(self, launched: _Launched) -> None:
+        with self._lock:
+            self._waiting.append(launched)
+            stale = self._waiting[:-MAX_STANDBYS]
+            del self._waiting[:-MAX_STANDBYS]
+        for old in stale:
+            old.close()
+
+    @contextlib.contextmanager
+    def kept_warm(self):
+        with self._lock:
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                ended = self._waiting if self._users == 0 else []
+                if self._users == 0:
+                    self._waiting = []
+            for launched in ended:
+                launched.close()
+
+
+MAX_STANDBYS = 4
+_STANDBYS = _StandbyPool()
+keep_warm = _STANDBYS.kept_warm  # ``with keep_warm(): ...`` in watch mode and batches
 
 
 def _kill_group(process: subprocess.Popen) -> None:

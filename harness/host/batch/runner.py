@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from harness.errors import BadInput
+from harness.host.backends.local import keep_warm
 from harness.host.batch.cohort import CohortOptions, cohort_view
 from harness.host.batch.discovery import IGNORED_ENTRIES, Task, detect_exercises, find_candidates, plan_tasks
 from harness.host.batch.gradebook import Gradebook, GradebookEntry
@@ -290,6 +291,8 @@ def run_batch(
 def _grade_locally(pending: list[tuple[Task, TaskKey]], *, jobs: int, record, grade) -> None:
     """Grade ``pending`` in ``jobs`` threads, each grading in its own subprocesses."""
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade-batch")
+    warm = keep_warm()  # each run starts the next one's grader and worker (local backend) while it grades
+    warm.__enter__()
     try:
         futures = [pool.submit(lambda task, key: record(task, key, grade(task)), task, key) for task, key in pending]
         wait(futures)
@@ -298,4 +301,6 @@ def _grade_locally(pending: list[tuple[Task, TaskKey]], *, jobs: int, record, gr
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         raise
+    finally:
+        warm.__exit__(None, None, None)
     pool.shutdown()
