@@ -1,6 +1,6 @@
 """Print what a warm worker saves: re-grading the same submission cold, and warm as in watch mode.
 
-    python benchmarks/warm_worker.py [--runs 5] [--pause 6] [--force] [SLUG ...]
+    python benchmarks/warm_worker.py [--runs 5] [--pause 6] [--backend local|docker] [--force] [SLUG ...]
 
 Cold: every run starts its grader process and its worker, and the worker imports the exercise's
 libraries (TensorFlow: about 3 s) before the candidate's module. Warm (``keep_warm``, as
@@ -25,19 +25,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from harness.host.backends.local import keep_warm  # noqa: E402
+from harness.host.backends.standby import keep_warm  # noqa: E402
 from harness.host.grading import grade_submission  # noqa: E402
 
 SECRET = "be" * 16
 
 
-def timed_runs(slug: str, *, runs: int, pause: float, warm: bool) -> list[tuple[float, float, float]]:
+def timed_runs(slug: str, *, runs: int, pause: float, warm: bool, backend: str) -> list[tuple[float, float, float]]:
     """(wall, grader seconds, candidate CPU seconds) of ``runs`` gradings of the reference solution."""
     rows = []
     for _ in range(runs):
         started = time.perf_counter()
         result = grade_submission(
-            path=ROOT / "solutions" / slug, exercise=slug, backend="local", include_hidden=True, data_secret=SECRET
+            path=ROOT / "solutions" / slug, exercise=slug, backend=backend, include_hidden=True, data_secret=SECRET
         )
         wall = time.perf_counter() - started
         if result.score != result.max_score:
@@ -53,6 +53,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pause", type=float, default=6.0, help="seconds between warm runs (an edit)")
     parser.add_argument("--force", action="store_true", help="run even on a busy machine")
+    parser.add_argument("--backend", choices=("local", "docker"), default="local")
     options = parser.parse_args()
     cores = os.cpu_count() or 1
     load = os.getloadavg()[0]
@@ -61,9 +62,9 @@ def main() -> None:
         raise SystemExit("the machine is too busy for these figures to mean anything; --force to run anyway")
     print(f"{'exercise':<14} {'mode':<5} {'wall (median)':>14} {'grader':>8} {'candidate CPU':>14} {'runs':>5}")
     for slug in options.slugs:
-        cold = timed_runs(slug, runs=options.runs, pause=0.0, warm=False)
+        cold = timed_runs(slug, runs=options.runs, pause=0.0, warm=False, backend=options.backend)
         with keep_warm():
-            warm = timed_runs(slug, runs=options.runs + 1, pause=options.pause, warm=True)[1:]  # the first is cold
+            warm = timed_runs(slug, runs=options.runs + 1, pause=options.pause, warm=True, backend=options.backend)[1:]
         for mode, rows in (("cold", cold), ("warm", warm)):
             wall, grader, candidate = (statistics.median(row[index] for row in rows) for index in range(3))
             print(f"{slug:<14} {mode:<5} {wall:>13.2f}s {grader:>7.2f}s {candidate:>13.2f}s {len(rows):>5}")

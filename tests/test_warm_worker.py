@@ -13,7 +13,7 @@ import textwrap
 import pytest
 
 from harness.grader.proxy import Submission
-from harness.host.backends import local
+from harness.host.backends import standby
 from harness.host.grading import grade_submission
 from harness.project import WorkerLimits
 
@@ -100,18 +100,18 @@ def test_a_batch_of_runs_kept_warm_grades_on_standbys_with_the_same_scores(probe
     cold = grade_submission(
         path=submission, exercise="probe", backend="local", include_hidden=True, data_secret="ab" * 16
     )
-    with local.keep_warm():
+    with standby.keep_warm():
         scores, standbys_used = [], []
         for _ in range(3):
-            waiting = [launched.process.pid for launched in local._STANDBYS._waiting]
+            waiting = [launched.process.pid for launched in standby.STANDBYS._waiting]
             result = grade_submission(
                 path=submission, exercise="probe", backend="local", include_hidden=True, data_secret="ab" * 16
             )
             scores.append((result.score, result.status.value))
-            still = [launched.process.pid for launched in local._STANDBYS._waiting]
+            still = [launched.process.pid for launched in standby.STANDBYS._waiting]
             standbys_used.append(bool(waiting) and waiting[0] not in still)
             assert len(still) == 1, "one standby waits for the next run"
-        kept = local._STANDBYS._waiting[0].process
-    assert kept.poll() is not None and local._STANDBYS._waiting == [], "leaving keep_warm ends the standbys"
+        kept = standby.STANDBYS._waiting[0].process
+    assert kept.poll() is not None and standby.STANDBYS._waiting == [], "leaving keep_warm ends the standbys"
     assert scores == [(cold.score, cold.status.value)] * 3
     assert standbys_used == [False, True, True]

@@ -240,6 +240,19 @@ def write_result(result: RunResult, path: Path) -> None:
     temporary.replace(path)
 
 
+def _user(text: str) -> str | int:
+    return int(text) if text.isdigit() else text
+
+
+def _await_file(path: Path, *, poll_seconds: float = 0.02) -> Path | None:
+    """Wait until ``path`` exists (the host writes it whole, then renames it into place)."""
+    while not path.exists():
+        if os.getppid() == 1 and os.getpid() != 1:
+            return None  # the host side is gone
+        time.sleep(poll_seconds)
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spec", type=Path, help="the run specification (read, then removed)")
@@ -250,7 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--grader-dir", type=Path)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--worker-user", type=int)
+    parser.add_argument("--worker-user", type=_user)
+    parser.add_argument(
+        "--await-spec", type=Path, help="standby in a container: wait for this file instead of standard input"
+    )
     parser.add_argument("--cgroup")
     parser.add_argument("--verbose", action="store_true")
     options = parser.parse_args(argv)
@@ -265,11 +281,14 @@ def main(argv: list[str] | None = None) -> int:
             worker_user=options.worker_user,
             cgroup=options.cgroup,
         )
-        line = sys.stdin.readline().strip()
-        if not line:
+        if options.await_spec is not None:
+            options.spec = _await_file(options.await_spec)
+        else:
+            line = sys.stdin.readline().strip()
+            options.spec = Path(line) if line else None
+        if options.spec is None:
             standby.submission.close()
             return 0  # never assigned: the host no longer needs it
-        options.spec = Path(line)
     try:
         spec = RunSpec.read(options.spec)
     except BadRunSpec as problem:

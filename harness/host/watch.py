@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from harness.host.backends.local import keep_warm
+from harness.host.backends.standby import keep_warm
 from harness.host.grading import grade_submission, resolve_exercise
 from harness.host.live import RunProgress
 from harness.host.reports import render_result, short_id

@@ -36,6 +36,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from harness.host.backends.base import (
     PROGRESS_FILE_NAME,
@@ -51,6 +52,7 @@ from harness.host.backends.base import (
     stage_grader,
     trim_log,
 )
+from harness.host.backends.standby import STANDBYS
 from harness.project import HARNESS_DIR as HARNESS_SOURCE
 
 RUN_LABEL = "ml-grader.run"
@@ -63,6 +65,7 @@ TMPFS_MB = 512  # /tmp lives in memory, so the memory limit includes it
 PIDS_LIMIT = 512  # TensorFlow starts a few threads per core in both processes; threads count here
 CPUS = 2.0
 LOG_MAX_SIZE = "1m"
+STANDBY_WAIT_SECONDS = 3600  # a standby container (watch mode, batches) waits at most this long for its run
 SELF_KILL_MARGIN_SECONDS = 15  # an orphaned container kills its own grader this long after the deadline
 STALE_MARGIN_SECONDS = 60
 API_TIMEOUT_SECONDS = 60  # for each engine call but the wait for the run, which has its own
@@ -160,34 +163,50 @@ class DockerBackend(Backend):
         return request.exercise.limits.memory_mb + self.grader_memory_mb + TMPFS_MB
 
     def run(self, request: RunRequest, *, on_progress: ProgressCallback | None = None) -> RunOutput:
-        with tempfile.TemporaryDirectory(prefix="grade-docker-") as staging:
-            mounts = stage_run(request, Path(staging))
-            with ProgressTail(Path(staging) / "results" / PROGRESS_FILE_NAME, on_progress):
-                return self._run_container(request, mounts, results_dir=Path(staging) / "results")
+        taken = STANDBYS.take(self._standby_key(request))
+        container = taken if isinstance(taken, _Container) else None
+        if STANDBYS.enabled:
+            STANDBYS.add(self._start(request, standby=True))  # the next run's container, warm meanwhile
+        if container is None:
+            container = self._start(request, standby=False)
+        else:
+            container.hand_over(request)
+        try:
+            with ProgressTail(container.results_dir / PROGRESS_FILE_NAME, on_progress):
+                return self._finish(request, container)
+        finally:
+            container.close()
 
-    def _run_container(self, request: RunRequest, mounts: dict, *, results_dir: Path) -> RunOutput:
-        import requests.exceptions
+    def _standby_key(self, request: RunRequest) -> tuple:
+        files = tuple(
+            (str(relative), source.stat().st_mtime_ns, source.stat().st_size)
+            for source, relative in request.exercise.grader_files(include_hidden=request.include_hidden)
+        )
+        return ("docker", self.image, request.exercise.slug, request.include_hidden, request.threads, files)
+
+    def _start(self, request: RunRequest, *, standby: bool) -> _Container:
+        """Stage and start a container: on ``request``, or as a standby that waits for its submission and spec."""
         from docker.types import LogConfig, Ulimit
 
-        timeout = request.wall_timeout_seconds
-        command = [
-            "timeout",
-            "--signal=KILL",
-            str(int(timeout + SELF_KILL_MARGIN_SECONDS)),
-            "python3",
-            *request.runner_arguments(spec_file=f"{RESULTS_DIR}/{SPEC_FILE_NAME}"),
-        ]
-        memory = f"{self.memory_limit_mb(request)}m"
-        name = f"ml-grader-{uuid.uuid4().hex[:12]}"
-        failure = None
-        log = ""
+        staging = tempfile.TemporaryDirectory(prefix="grade-docker-")
+        container = _Container(self._standby_key(request), self.client, Path(staging.name), staging)
         try:
+            mounts = stage_run(request, container.staging, with_submission=not standby)
+            timeout = request.wall_timeout_seconds + (STANDBY_WAIT_SECONDS if standby else 0.0)
+            if standby:
+                runner = ["-m", "harness.grader.runner", "--standby", "--grader-dir", GRADER_DIR]
+                runner += ["--threads", str(request.threads), "--worker-user", WORKER_USER]
+                runner += ["--await-spec", f"{RESULTS_DIR}/{SPEC_FILE_NAME}"]
+            else:
+                runner = request.runner_arguments(spec_file=f"{RESULTS_DIR}/{SPEC_FILE_NAME}")
+            command = ["timeout", "--signal=KILL", str(int(timeout + SELF_KILL_MARGIN_SECONDS)), "python3", *runner]
+            memory = f"{self.memory_limit_mb(request)}m"
             # The grader's working folder and HOME are out of the worker's reach (not /tmp), so that
             # nothing the candidate writes can be imported or read as configuration by the grader.
-            container = self.client.containers.create(
+            container.handle = self.client.containers.create(
                 self.image,
                 command=command,
-                name=name,
+                name=container.name,
                 user="root",
                 working_dir="/",
                 init=True,
@@ -226,18 +245,27 @@ class DockerBackend(Backend):
                 stdin_open=False,
                 tty=False,
             )
-            container.start()
-            try:
-                container.wait(timeout=timeout)
-            except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
-                _kill(container)
-                failure = f"the grading run exceeded its wall-clock limit of {timeout:g} s and was stopped"
-            container.reload()
-            state = container.attrs.get("State", {})
-            log = container.logs(stdout=True, stderr=True).decode("utf-8", "replace")
-        finally:
-            _remove(self.client, name)
-        result, problem = read_result_file(results_dir / RESULT_FILE_NAME)
+            container.handle.start()
+        except BaseException:
+            container.close()
+            raise
+        return container
+
+    def _finish(self, request: RunRequest, container: _Container) -> RunOutput:
+        """Wait for the container's grader, then read its result and log."""
+        import requests.exceptions
+
+        timeout = request.wall_timeout_seconds
+        failure = None
+        try:
+            container.handle.wait(timeout=timeout)
+        except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+            _kill(container.handle)
+            failure = f"the grading run exceeded its wall-clock limit of {timeout:g} s and was stopped"
+        container.handle.reload()
+        state = container.handle.attrs.get("State", {})
+        log = container.handle.logs(stdout=True, stderr=True).decode("utf-8", "replace")
+        result, problem = read_result_file(container.results_dir / RESULT_FILE_NAME)
         if failure is None and result is None:
             if state.get("OOMKilled"):
                 failure = (
@@ -249,31 +277,73 @@ class DockerBackend(Backend):
         return RunOutput(result=result, failure=failure, log=trim_log(log), image=self.image)
 
 
-def stage_run(request: RunRequest, staging: Path) -> dict:
+class _Container:
+    """One grading container and its staging folder on the host: running a spec, or a standby."""
+
+    def __init__(self, key: tuple, client, staging: Path, holder: tempfile.TemporaryDirectory):
+        self.key, self.client, self.staging, self.holder = key, client, staging, holder
+        self.name = f"ml-grader-{uuid.uuid4().hex[:12]}"
+        self.handle: Any = None  # the SDK's Container, once created
+
+    @property
+    def results_dir(self) -> Path:
+        return self.staging / "results"
+
+    def waiting(self) -> bool:
+        try:
+            self.handle.reload()
+            return self.handle.status == "running"
+        except Exception:  # gone, or the engine did not answer: not a standby to use
+            return False
+
+    def hand_over(self, request: RunRequest) -> None:
+        """Give a standby its submission (into its mounted, empty folder), then its spec, written whole."""
+        _copy_tree(request.submission_dir, self.staging / "submission", private=False, accept=lambda path: True)
+        write_spec(request, self.results_dir)
+
+    def close(self) -> None:
+        if self.handle is not None:
+            _remove(self.client, self.name)
+        self.holder.cleanup()
+
+
+def stage_run(request: RunRequest, staging: Path, *, with_submission: bool = True) -> dict:
     """Copy what one run needs into ``staging`` with the right permissions and return the volume mounts.
 
     The harness is copied without its host and authoring tiers, which nothing in the container
-    may use; the grader's files are those the project's file policy gives a grading run.
+    may use; the grader's files are those the project's file policy gives a grading run. Without
+    ``with_submission`` (a standby) the submission folder and the spec come later, at hand-over.
     """
     harness_copy = staging / "opt" / "harness"
     _copy_tree(HARNESS_SOURCE, harness_copy, private=False, accept=_container_harness_file)
     grader_copy = staging / "grader"
     stage_grader(request, grader_copy, mode=_private_mode())
     submission_copy = staging / "submission"
-    _copy_tree(request.submission_dir, submission_copy, private=False, accept=lambda path: True)
+    if with_submission:
+        _copy_tree(request.submission_dir, submission_copy, private=False, accept=lambda path: True)
+    else:
+        submission_copy.mkdir(mode=0o755)
+        os.chmod(submission_copy, 0o755)
     results = staging / "results"
     results.mkdir(mode=0o700)
     os.chmod(results, 0o700 if os.getgid() == 0 else 0o770)
-    spec = request.spec(
-        grader_dir=GRADER_DIR, submission_dir=SUBMISSION_DIR, results_dir=RESULTS_DIR, worker_user=WORKER_USER
-    ).write(results / SPEC_FILE_NAME)
-    os.chmod(spec, 0o600 if os.getgid() == 0 else 0o660)
+    if with_submission:
+        write_spec(request, results)
     return {
         str(harness_copy): {"bind": f"{HARNESS_DIR}/harness", "mode": "ro"},
         str(grader_copy): {"bind": GRADER_DIR, "mode": "ro"},
         str(submission_copy): {"bind": SUBMISSION_DIR, "mode": "ro"},
         str(results): {"bind": RESULTS_DIR, "mode": "rw"},
     }
+
+
+def write_spec(request: RunRequest, results: Path) -> None:
+    """Write the run's spec into the results folder whole (a standby grader polls for it), grader-only."""
+    partial = request.spec(
+        grader_dir=GRADER_DIR, submission_dir=SUBMISSION_DIR, results_dir=RESULTS_DIR, worker_user=WORKER_USER
+    ).write(results / f".{SPEC_FILE_NAME}.partial")
+    os.chmod(partial, 0o600 if os.getgid() == 0 else 0o660)
+    partial.replace(results / SPEC_FILE_NAME)
 
 
 def _container_harness_file(path: Path) -> bool:
@@ -287,7 +357,7 @@ def _copy_tree(source: Path, destination: Path, *, private: bool, accept) -> Non
     """Copy regular files and folders that ``accept`` admits; refuse symbolic links and special files."""
     if not source.is_dir():
         raise ValueError(f"{source} is not a folder")
-    destination.mkdir(parents=True)
+    destination.mkdir(parents=True, exist_ok=True)
     os.chmod(destination, _private_mode() if private else 0o755)
     for path in sorted(source.iterdir()):
         if path.is_symlink():

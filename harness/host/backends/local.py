@@ -21,7 +21,6 @@ lasts). Use the docker backend for anything you do not trust.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import stat
@@ -29,7 +28,6 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +46,7 @@ from harness.host.backends.base import (
     stage_grader,
     trim_log,
 )
+from harness.host.backends.standby import STANDBYS
 from harness.project import HARNESS_PARENT
 
 WORKER_UID = 64_101  # a uid no login uses; needs no passwd entry
@@ -114,9 +113,10 @@ class LocalBackend(Backend):
         )
 
     def run(self, request: RunRequest, *, on_progress: ProgressCallback | None = None) -> RunOutput:
-        launched = _STANDBYS.take(request, self.worker_uid)
-        if _STANDBYS.enabled:
-            _STANDBYS.add(self._launch(request, standby=True))  # warm for the next run while this one grades
+        taken = STANDBYS.take(_standby_key(request, self.worker_uid))
+        launched = taken if isinstance(taken, _Launched) else None
+        if STANDBYS.enabled:
+            STANDBYS.add(self._launch(request, standby=True))  # warm for the next run while this one grades
         if launched is None:
             launched = self._launch(request, standby=False)
         try:
@@ -214,7 +214,7 @@ def _standby_key(request: RunRequest, worker_uid: int | None) -> tuple:
         (str(relative), source.stat().st_mtime_ns, source.stat().st_size)
         for source, relative in request.exercise.grader_files(include_hidden=request.include_hidden)
     )
-    return (request.exercise.slug, request.include_hidden, request.threads, worker_uid, files)
+    return ("local", request.exercise.slug, request.include_hidden, request.threads, worker_uid, files)
 
 
 @dataclass
@@ -231,6 +231,9 @@ class _Launched:
     def results_dir(self) -> Path:
         return self.run_dir / "results"
 
+    def waiting(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def close(self) -> None:
         if self.process is not None:
             _kill_group(self.process)
@@ -242,62 +245,6 @@ class _Launched:
                     stream.close()
         remove_run_cgroup(self.run_cgroup)
         self.holder.cleanup()
-
-
-class _StandbyPool:
-    """Warm grader processes (each with a worker that has imported its exercise's libraries), by key.
-
-    Only while :func:`keep_warm` is active (watch mode, batches): a run takes a matching standby
-    and starts the next one at once, so the TensorFlow import of run N+1 overlaps with run N.
-    A standby holds nothing of any submission: a new process pair, assigned exactly one submission.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._waiting: list[_Launched] = []
-        self._users = 0
-
-    @property
-    def enabled(self) -> bool:
-        return self._users > 0
-
-    def take(self, request: RunRequest, worker_uid: int | None) -> _Launched | None:
-        if not self.enabled:
-            return None
-        key = _standby_key(request, worker_uid)
-        with self._lock:
-            for index, launched in enumerate(self._waiting):
-                if launched.key == key and launched.process is not None and launched.process.poll() is None:
-                    return self._waiting.pop(index)
-        return None
-
-    def add(self, launched: _Launched) -> None:
-        with self._lock:
-            self._waiting.append(launched)
-            stale = self._waiting[:-MAX_STANDBYS]
-            del self._waiting[:-MAX_STANDBYS]
-        for old in stale:
-            old.close()
-
-    @contextlib.contextmanager
-    def kept_warm(self):
-        with self._lock:
-            self._users += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._users -= 1
-                ended = self._waiting if self._users == 0 else []
-                if self._users == 0:
-                    self._waiting = []
-            for launched in ended:
-                launched.close()
-
-
-MAX_STANDBYS = 4
-_STANDBYS = _StandbyPool()
-keep_warm = _STANDBYS.kept_warm  # ``with keep_warm(): ...`` in watch mode and batches
 
 
 def _kill_group(process: subprocess.Popen) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from harness.errors import BadInput
-from harness.host.backends.local import keep_warm
+from harness.host.backends.standby import keep_warm
 from harness.host.batch.cohort import CohortOptions, cohort_view
 from harness.host.batch.discovery import IGNORED_ENTRIES, Task, detect_exercises, find_candidates, plan_tasks
 from harness.host.batch.gradebook import Gradebook, GradebookEntry

@@ -1,0 +1,78 @@
+"""Standby grading runs: started before their submission is known, taken by the next run that matches.
+
+While :func:`keep_warm` is active (``grade --watch``, batches), a backend's run takes a standby made
+for the same exercise, files, threads and user, and starts the next one at once, so the libraries
+of run N+1 are imported while run N grades. A standby is a new grader and worker (a new container on
+docker) that will serve exactly one submission: nothing of one submission reaches another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Protocol
+
+
+class Standby(Protocol):
+    key: tuple
+
+    def waiting(self) -> bool:
+        """Still alive and not yet assigned."""
+
+    def close(self) -> None:
+        """End it and remove what it holds."""
+
+
+class StandbyPool:
+    """Warm grader processes (each with a worker that has imported its exercise's libraries), by key.
+
+    Only while :func:`keep_warm` is active (watch mode, batches): a run takes a matching standby
+    and starts the next one at once, so the TensorFlow import of run N+1 overlaps with run N.
+    A standby holds nothing of any submission: a new process pair, assigned exactly one submission.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: list[Standby] = []
+        self._users = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self._users > 0
+
+    def take(self, key: tuple) -> Standby | None:
+        if not self.enabled:
+            return None
+        with self._lock:
+            for index, launched in enumerate(self._waiting):
+                if launched.key == key and launched.waiting():
+                    return self._waiting.pop(index)
+        return None
+
+    def add(self, launched: Standby) -> None:
+        with self._lock:
+            self._waiting.append(launched)
+            stale = self._waiting[:-MAX_STANDBYS]
+            del self._waiting[:-MAX_STANDBYS]
+        for old in stale:
+            old.close()
+
+    @contextlib.contextmanager
+    def kept_warm(self):
+        with self._lock:
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                ended = self._waiting if self._users == 0 else []
+                if self._users == 0:
+                    self._waiting = []
+            for launched in ended:
+                launched.close()
+
+
+MAX_STANDBYS = 4
+STANDBYS = StandbyPool()
+keep_warm = STANDBYS.kept_warm  # ``with keep_warm(): ...`` in watch mode and batches
