@@ -6,8 +6,8 @@ Cold: every run starts its grader process and its worker, and the worker imports
 libraries (TensorFlow: about 3 s) before the candidate's module. Warm (``keep_warm``, as
 ``grade --watch`` and batches use it): the next run's grader and worker start while the previous
 run grades or while the candidate edits (``--pause`` seconds here), so a re-grade starts at the
-candidate's module. Each row also splits a run's wall time into the grader process (``grader``)
-and the candidate's own CPU time (``candidate``).
+candidate's module. First the fixed pieces of a run are timed one by one; each row then splits a
+run's wall time into the grader process (``grader``) and the candidate's own CPU time (``candidate``).
 
 Target (issue 17): a cnn re-grade under 3 s in watch mode on this machine. The load average is
 printed first; above 1.5 per core the run is refused (``--force`` runs it anyway).
@@ -47,6 +47,32 @@ def timed_runs(slug: str, *, runs: int, pause: float, warm: bool, backend: str) 
     return rows
 
 
+PIECES = {
+    "python start": "pass",
+    "CLI import (host)": "import harness.host.cli",
+    "grader: pytest + plugin": "import pytest, harness.grader.plugin",
+    "worker: harness side": "import harness.worker.server",
+    "worker: numpy": "import numpy",
+    "worker: tensorflow + keras": "import tensorflow, keras",
+}
+
+
+def breakdown(runs: int) -> None:
+    """Print the median wall time of each fixed piece of a run, each in a fresh interpreter."""
+    import subprocess
+
+    environment = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0")
+    print(f"{'fixed piece':<28} {'wall (median)':>14}")
+    for name, statement in PIECES.items():
+        walls = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            command = [sys.executable, "-P", "-s", "-c", statement]
+            subprocess.run(command, env=environment, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            walls.append(time.perf_counter() - started)
+        print(f"{name:<28} {statistics.median(walls):>13.2f}s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("slugs", nargs="*", default=["cnn", "conv_layer"])
@@ -60,6 +86,7 @@ def main() -> None:
     print(f"load average at start: {load:.2f} on {cores} cores")
     if load > 1.5 * cores and not options.force:
         raise SystemExit("the machine is too busy for these figures to mean anything; --force to run anyway")
+    breakdown(options.runs)
     print(f"{'exercise':<14} {'mode':<5} {'wall (median)':>14} {'grader':>8} {'candidate CPU':>14} {'runs':>5}")
     for slug in options.slugs:
         cold = timed_runs(slug, runs=options.runs, pause=0.0, warm=False, backend=options.backend)
