@@ -14,6 +14,7 @@ import io
 import os
 import platform
 import tempfile
+import threading
 import traceback
 import zipfile
 from pathlib import Path
@@ -76,6 +77,23 @@ def worker_identity(slugs: list[str]) -> dict:
     }
 
 
+_WARM: list = []
+_WARM_LOCK = threading.Lock()
+
+
+def _stay_warm() -> None:
+    """Keep a standby grader warm in this worker process from its first task on, as local batches do.
+
+    A standby left when the worker exits ends itself: its grader reads end-of-file on its standard input.
+    """
+    with _WARM_LOCK:
+        if not _WARM:
+            from harness.host.backends.standby import keep_warm
+
+            _WARM.append(keep_warm())
+            _WARM[0].__enter__()
+
+
 def grade_payload(payload: dict) -> dict:
     """Grade one shipped submission; return {"kind": graded|problem|refused|grading_error, ...} as plain data."""
     slug = payload["exercise"]
@@ -98,6 +116,8 @@ def grade_payload(payload: dict) -> dict:
                 return {"kind": "grading_error", "message": "the submission arrived damaged (its hash differs)"}
             target = root / payload["file_name"] if payload.get("file_name") else root
             from harness.host.grading import grade_submission
+
+            _stay_warm()
 
             result = grade_submission(
                 path=target,
