@@ -108,7 +108,10 @@ class ClusterSession:
 
     def __enter__(self) -> ClusterSession:
         # Dask logs a lost connection with a traceback; this session reports it in one line instead.
-        for name in ("distributed.client", "distributed.core", "distributed.comm"):
+        # Importing distributed configures its loggers, so the levels are set after that import.
+        import distributed  # noqa: F401
+
+        for name in ("distributed.client", "distributed.core", "distributed.comm", "distributed.utils"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
         self.client, self.cluster = _connect(self.address)
         self.notify(f"cluster {self.address}: dashboard at {self.client.dashboard_link}")
