@@ -30,6 +30,7 @@ from harness.grader.containment import ProcessSet
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 FULL_SCAN_SECONDS = 1.0
+PSS_MEMBERS = 32  # the largest members whose PSS is read when the resident sizes pass the limit
 
 
 @dataclass(frozen=True)
@@ -120,13 +121,28 @@ class GroupAccountant:
         leader's resident size is counted; the container's own memory limit covers the rest.
         """
         total = 0.0
-        for pid in list(self.members):
+        for pid in self._largest_members():
             value = proportional_mb(pid)
             if value is None:
                 stat = _read_stat(pid) if pid == self.group else None
                 value = stat[2] if stat is not None else 0.0
             total += value
         return total
+
+    def _largest_members(self) -> list[int]:
+        """The leader and the members with the largest resident size, at most PSS_MEMBERS of them.
+
+        Reading a PSS walks a process's page tables; a fork bomb of hundreds of processes would make
+        every check cost seconds. Members beyond these hold little each, and the cgroup's or the
+        container's own memory limit covers them.
+        """
+        sizes = []
+        for pid in self.members:
+            stat = _read_stat(pid)
+            if stat is not None:
+                sizes.append((stat[2], pid))
+        chosen = [pid for _, pid in sorted(sizes, reverse=True)[:PSS_MEMBERS]]
+        return chosen if self.group in chosen else [self.group, *chosen[: PSS_MEMBERS - 1]]
 
 
 class PortableAccountant:
