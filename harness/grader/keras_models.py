@@ -297,7 +297,14 @@ def verify_compiled_loss(verified: VerifiedModel, handle: Any, x: Any, y: Any, *
     except Exception as error:
         raise UnverifiableModel(f"the loss {what} was compiled with cannot be rebuilt ({error}).") from None
     predictions = verified.model.predict_on_batch(x)
-    expected = float(np.mean(np.asarray(loss(y, predictions))))
+    try:  # the candidate's loss on the candidate's outputs: a mismatch of shapes is theirs, not the grader's
+        expected = float(np.mean(np.asarray(loss(y, predictions))))
+    except Exception as error:
+        first_line = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
+        raise UnverifiableModel(
+            f"the loss {what} was compiled with cannot be computed on its own outputs of shape "
+            f"{np.shape(predictions)} for labels of shape {np.shape(y)} ({type(error).__name__}: {first_line})."
+        ) from None
     expected += float(sum(float(np.asarray(term)) for term in verified.model.losses))  # weight regularisers
     reported = handle.evaluate(x, y, verbose=0, return_dict=True, batch_size=len(x))
     if not isinstance(reported, dict) or not isinstance(reported.get("loss"), (int, float)):
