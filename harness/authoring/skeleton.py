@@ -26,7 +26,7 @@ import nbformat
 
 from harness.authoring.notebooks import make_notebook
 from harness.errors import BadInput
-from harness.host.pristine import record_pristine
+from harness.host.pristine import forget_pristine, record_pristine
 
 BEGIN = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::[ \t]*(?P<hint>.*?))?[ \t]*$")
 END = re.compile(r"^[ \t]*# END SOLUTION[ \t]*$")
@@ -110,6 +110,8 @@ def generate(project_root: Path, slugs: list[str] | None = None) -> list[Path]:
         )
         record_pristine(project_root / "exercises", slug=slug, module=target, notebook=notebook)
         written += [target, notebook]
+    if slugs is None:  # every exercise was generated: the manifest keeps those only
+        forget_pristine(project_root / "exercises", keep={path.parent.name for path in written})
     return written
 
 

@@ -46,6 +46,15 @@ def record_pristine(exercises_dir: Path, *, slug: str, module: Path, notebook: P
     return path
 
 
+def forget_pristine(exercises_dir: Path, *, keep: set[str]) -> None:
+    """Drop the recorded fingerprints of exercises other than ``keep`` (removed or renamed ones)."""
+    path = Path(exercises_dir) / MANIFEST
+    if path.exists():
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        kept = {slug: entry for slug, entry in sorted(manifest.items()) if slug in keep}
+        path.write_text(json.dumps(kept, indent=2) + "\n", encoding="utf-8")
+
+
 def pristine_fingerprints(exercises_dir: Path, slug: str) -> dict[str, str | None]:
     """The recorded fingerprints of ``slug``'s untouched files (empty when none were recorded)."""
     path = Path(exercises_dir) / MANIFEST
