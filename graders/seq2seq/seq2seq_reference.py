@@ -52,14 +52,14 @@ def probabilities(model: Any, sources: np.ndarray, decoder_inputs: np.ndarray) -
 
 def greedy_tokens(model: Any, sources: np.ndarray, start_token: int, steps: int) -> tuple[np.ndarray, np.ndarray]:
     """Greedy tokens ``(rows, steps)`` of a trusted model, never stopping, and each row's smallest top-2 gap."""
-    decoder_inputs = np.full((len(sources), 1), start_token, dtype=np.int32)
+    decoded = np.full((len(sources), 1), start_token, dtype=np.int32)
     gaps = np.full(len(sources), np.inf)
     for _ in range(steps):
-        last = probabilities(model, sources, decoder_inputs)[:, -1, :]
+        last = probabilities(model, sources, decoded)[:, -1, :]
         ordered = np.sort(last, axis=-1)
         gaps = np.minimum(gaps, ordered[:, -1] - ordered[:, -2])
-        decoder_inputs = np.concatenate([decoder_inputs, last.argmax(axis=-1)[:, None].astype(np.int32)], axis=1)
-    return decoder_inputs[:, 1:], gaps
+        decoded = np.concatenate([decoded, last.argmax(axis=-1)[:, None].astype(np.int32)], axis=1)
+    return decoded[:, 1:], gaps
 
 
 def cut_at(tokens: np.ndarray, end_token: int) -> list[list[int]]:
