@@ -9,6 +9,7 @@ which the client validates again before it commits anything: a worker never writ
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import io
 import os
@@ -92,6 +93,8 @@ def _stay_warm() -> None:
 
             _WARM.append(keep_warm())
             _WARM[0].__enter__()
+            # End the standby (and remove its container) while the interpreter can still do so.
+            atexit.register(_WARM[0].__exit__, None, None, None)
 
 
 def grade_payload(payload: dict) -> dict:
