@@ -1,0 +1,119 @@
+"""Hidden checks of the resnet exercise: other block and network shapes, and a deep stack that trains where the same
+stack without its shortcuts does not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import block_call, build_block, verified_block
+from resnet_data import (
+    DEEP_CLASSES,
+    DEEP_SHAPE,
+    JUDGE_IMAGES,
+    TRAIN_BATCH,
+    TRAIN_STEPS,
+    channel_images,
+    feature_maps,
+    train_briefly,
+)
+from resnet_edits import conv_layers, is_pointwise
+from resnet_plain import without_shortcuts
+from test_public import expect_resnet_structure, resnet_call
+
+from harness.checks import expect_at_least, expect_scalar_close, model_outputs, verify_keras_model
+
+# (settings, output shape): a projection for the channels alone, and one for the stride alone
+OTHER_BLOCKS = ((((7, 7, 6), 12, 1), (7, 7, 12)), (((8, 8, 4), 4, 2), (4, 4, 4)))
+OTHER_RESNET = ((10, 14, 1), 4, [(4, 2), (6, 1)])
+DEEP_BLOCKS = 12
+# After 5 Adam steps (learning rate 0.01, 64 images each) the grader's copy of a 12-block ResNet classifies 128
+# secret images; the same network without its shortcuts is trained alike; the gap is the difference.
+# Calibration (CALIBRATION.md, 3 seeds, reference and 3 variants): residual accuracy min 0.617 (median 1.0),
+# gap min 0.180 (median 0.33); the plain network reaches 0.32-0.67. The bars sit below the lowest correct
+# solution with a margin; the wrong structures (no shortcut, logits head, projection everywhere) fail the
+# structure precondition of the check, not these numbers.
+MIN_DEEP_ACCURACY = 0.45
+MIN_ACCURACY_GAP = 0.05
+
+
+@pytest.mark.points(1)
+def test_other_blocks(submission, rng):
+    """A block projects its shortcut when only the channels change, and when only the stride does."""
+    for settings, output_shape in OTHER_BLOCKS:
+        handle = build_block(submission, settings)
+        model_outputs(
+            handle,
+            feature_maps(rng, 4, settings[0]),
+            shape=(4, *output_shape),
+            what=f"{block_call(settings)}.predict_on_batch(x)",
+            hint="strides=stride in the first convolution and in the projection, filters channels out",
+        )
+        verified = verified_block(submission, handle, settings, rng)
+        projections = [layer for layer in conv_layers(verified.model) if is_pointwise(layer)]
+        expect_scalar_close(
+            len(projections),
+            1,
+            what=f"the number of 1x1 Conv2D layers of {block_call(settings)}",
+            hint="a projection Conv2D(filters, 1, strides=stride) whenever the stride is not 1 or "
+            "the number of channels changes",
+        )
+
+
+@pytest.mark.points(1)
+def test_resnet_follows_arguments(submission, rng):
+    """build_resnet follows its input shape, number of classes and blocks (grey, rectangular, two strided blocks)."""
+    input_shape, num_classes, _ = OTHER_RESNET
+    handle = submission.build_resnet(*OTHER_RESNET)
+    model_outputs(
+        handle,
+        rng.standard_normal((3, *input_shape)).astype(np.float32),
+        shape=(3, num_classes),
+        what=f"{resnet_call(OTHER_RESNET)}.predict_on_batch(x)",
+        hint="keras.Input(shape=input_shape) and Dense(num_classes)",
+    )
+    verified = verify_keras_model(submission, handle, rng=rng, what=resnet_call(OTHER_RESNET))
+    expect_resnet_structure(verified, OTHER_RESNET)
+
+
+@pytest.mark.statistical
+@pytest.mark.points(3)
+def test_deep_stack_trains(submission, rng, measure):
+    """A 12-block ResNet (identity shortcuts, softmax head) learns in a few steps where it does not without shortcuts.
+
+    The grader trains its copy with sparse categorical cross-entropy on the model's probabilities, so it first
+    requires the structure the contract gives this network: 12 Add layers, no projection (every block keeps its
+    shape), a softmax head.
+    """
+    settings = (DEEP_SHAPE, DEEP_CLASSES, [(8, 1)] * DEEP_BLOCKS)
+    call = resnet_call(settings).replace(str([(8, 1)] * DEEP_BLOCKS), f"[(8, 1)] * {DEEP_BLOCKS}")
+    handle = submission.build_resnet(*settings)
+    verified = verify_keras_model(submission, handle, rng=rng, what=call)
+    expect_resnet_structure(verified, settings)
+    plain = without_shortcuts(verified.model)
+    images, labels = channel_images(rng, TRAIN_STEPS * TRAIN_BATCH)
+    judge_images, judge_labels = channel_images(rng, JUDGE_IMAGES)
+    residual = train_briefly(verified.model, images, labels, judge_images, judge_labels)
+    without = train_briefly(plain, images, labels, judge_images, judge_labels)
+    for prefix, result in (("residual", residual), ("plain", without)):
+        for name, value in result.items():
+            measure(f"{prefix} {name}", value)
+        measure(f"{prefix} relative loss drop", 1 - result["loss after"] / result["loss before"])
+    gap = measure("accuracy gap", residual["accuracy after"] - without["accuracy after"])
+    what = (
+        f"after {TRAIN_STEPS} Adam steps by the grader on {TRAIN_BATCH} images each, the accuracy on "
+        f"{JUDGE_IMAGES} secret images of {call}"
+    )
+    expect_at_least(
+        residual["accuracy after"],
+        MIN_DEEP_ACCURACY,
+        metric=what,
+        baseline="chance is 1/3",
+        hint="identity shortcuts added after the second batch normalization, a ReLU after the addition",
+    )
+    expect_at_least(
+        gap,
+        MIN_ACCURACY_GAP,
+        metric=f"{what}, minus that of the same network without its shortcuts",
+        baseline=f"the network without shortcuts reached {without['accuracy after']:.2f}",
+        hint="each block's output must be relu(main path + shortcut)",
+    )
