@@ -135,6 +135,13 @@ class DescendantSet(ProcessSet):
         return found
 
     def kill_all(self) -> None:
+        # The worker leads its own session and process group: one killpg ends every member that stayed in
+        # it at once, so a fork bomb cannot refill the pids faster than they are killed one by one. (A
+        # process with SIGKILL pending cannot complete a fork.) Members that left the group follow below.
+        try:
+            os.killpg(self.leader, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         for _ in range(KILL_ROUNDS):
             alive = [pid for pid in self.members() if _exists(pid)]
             if not alive:

@@ -229,10 +229,10 @@ class DockerBackend(Backend):
                 pids_limit=self.pids_limit,
                 nano_cpus=int(self.cpus * 1e9),
                 cap_drop=["ALL"],
-                # SYS_PTRACE lets the root grader read /proc/PID/smaps_rollup of the worker's children, so
-                # memory split across forked children is summed (by PSS) as on local. The worker runs as
-                # WORKER_UID, and switching from root to it clears every capability it could inherit.
-                cap_add=["SETUID", "SETGID", "KILL", "SYS_PTRACE"],
+                # No SYS_PTRACE: the grader cannot read the smaps of the worker's children (another uid), so
+                # memory spread over them is capped by the container's limit, not summed as on local. With
+                # it, reading them raced a fork bomb's page-table copies and the run outlived its limit.
+                cap_add=["SETUID", "SETGID", "KILL"],
                 security_opt=["no-new-privileges"],
                 ulimits=[Ulimit(name="core", soft=0, hard=0)],
                 group_add=_host_group(),
