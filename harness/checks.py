@@ -47,6 +47,7 @@ from harness.grader.failures import (
 from harness.grader.keras_models import (
     UnverifiableModel,
     VerifiedModel,
+    import_keras_in_background,
     loss_settings,
     verify_compiled_loss,
     verify_keras_model,
@@ -84,6 +85,7 @@ __all__ = [
     "expect_subset",
     "expect_type",
     "expect_unchanged",
+    "import_keras_in_background",
     "largest_change",
     "loss_settings",
     "model_outputs",

@@ -21,7 +21,6 @@ on secret images.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.checks import expect_changed, verify_keras_model
+from harness.checks import expect_changed, import_keras_in_background, verify_keras_model
 
 IMAGE_SIZE = 16
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
@@ -49,15 +48,7 @@ STEP_IMAGES = 120  # the small set the step checks train fresh models on
 STEP_BATCHES = 4  # batch_size 30 (not Keras' default 32): 4 optimizer steps per epoch
 
 
-def _import_keras() -> None:
-    """Import Keras here while the worker imports TensorFlow: every run verifies models, which needs it."""
-    try:
-        import keras  # noqa: F401
-    except Exception:  # the first check that needs Keras imports it again and reports the error
-        pass
-
-
-threading.Thread(target=_import_keras, name="import keras", daemon=True).start()
+import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 def _draw_bar(image: np.ndarray, label: int, rng: np.random.Generator) -> None:

@@ -12,7 +12,6 @@ same seed serves nothing else.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +27,7 @@ from harness.checks import (
     expect_scalar_close,
     expect_shape,
     expect_type,
+    import_keras_in_background,
     verify_keras_model,
 )
 
@@ -36,15 +36,7 @@ BATCH_SIZES = (8, 16)  # the main batch size is drawn from [8, 16]: never Keras'
 FULL_BATCHES = (3, 5)  # the main set holds 3 or 4 full batches and a partial one
 
 
-def _import_keras() -> None:
-    """Import Keras here while the worker imports TensorFlow: the structure check verifies a model, which needs it."""
-    try:
-        import keras  # noqa: F401
-    except Exception:  # the check that needs Keras imports it again and reports the error
-        pass
-
-
-threading.Thread(target=_import_keras, name="import keras", daemon=True).start()
+import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 @dataclass

@@ -12,7 +12,6 @@ windows.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +19,7 @@ import numpy as np
 import pytest
 from forecast_tasks import HORIZON, STEPS, TRAIN_SIZE, Prepared, Series, prepare, probe_windows, seasonal_series
 
-from harness.checks import expect_changed, verify_keras_model
+from harness.checks import expect_changed, import_keras_in_background, verify_keras_model
 
 EPOCHS = 10  # 250 optimizer steps on 782 windows
 BATCH_SIZE = 32
@@ -30,15 +29,7 @@ STEP_BATCHES = 4  # mini-batches of 24: four optimizer steps per epoch
 PROBE_WINDOWS = 8
 
 
-def _import_keras() -> None:
-    """Import Keras here while the worker imports TensorFlow: every run verifies models, which needs it."""
-    try:
-        import keras  # noqa: F401
-    except Exception:  # the first check that needs Keras imports it again and reports the error
-        pass
-
-
-threading.Thread(target=_import_keras, name="import keras", daemon=True).start()
+import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 @dataclass

@@ -13,7 +13,6 @@ labels never leave the grader, which computes every F1 itself.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,18 +30,16 @@ from multilabel_task import (
     make_label_model,
 )
 
-from harness.checks import expect_in_range, expect_shape, expect_subset, model_outputs, verify_keras_model
+from harness.checks import (
+    expect_in_range,
+    expect_shape,
+    expect_subset,
+    import_keras_in_background,
+    model_outputs,
+    verify_keras_model,
+)
 
-
-def _import_keras() -> None:
-    """Import Keras here while the worker imports TensorFlow: every run verifies a model, which needs it."""
-    try:
-        import keras  # noqa: F401
-    except Exception:  # the first check that needs Keras imports it again and reports the error
-        pass
-
-
-threading.Thread(target=_import_keras, name="import keras", daemon=True).start()
+import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 @dataclass

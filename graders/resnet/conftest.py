@@ -11,28 +11,18 @@ the candidate's.
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 from resnet_data import feature_maps
 
-from harness.checks import verify_keras_model
+from harness.checks import import_keras_in_background, verify_keras_model
 
 IDENTITY_BLOCK = ((9, 10, 8), 8, 1)  # (input_shape, filters, stride): the shortcut is the input itself
 PROJECTION_BLOCK = ((9, 10, 6), 12, 2)  # odd height: the output is ceil(9 / 2) = 5 high
 PROBE_MAPS = 8
 
 
-def _import_keras() -> None:
-    """Import Keras here while the worker imports TensorFlow: every run verifies models, which needs it."""
-    try:
-        import keras  # noqa: F401
-    except Exception:  # the first check that needs Keras imports it again and reports the error
-        pass
-
-
-threading.Thread(target=_import_keras, name="import keras", daemon=True).start()
+import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 def block_call(settings: tuple) -> str:

@@ -18,7 +18,6 @@ what the candidate's model computes on secret utterances.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +26,7 @@ import pytest
 import utterances
 from utterances import STEP_UTTERANCES
 
-from harness.checks import expect_changed, verify_keras_model
+from harness.checks import expect_changed, import_keras_in_background, verify_keras_model
 
 TRAIN_UTTERANCES = 240
 EPOCHS = 6  # 60 optimizer steps: the reference reaches ~0.99 accuracy (CALIBRATION.md); not train's default 5
@@ -36,15 +35,7 @@ TRAIN_DEADLINE_SECONDS = 60
 PROBE_UTTERANCES = 8  # secret utterances on which a model's description is verified
 
 
-def _import_keras() -> None:
-    """Import Keras here while the worker imports TensorFlow: every run verifies models, which needs it."""
-    try:
-        import keras  # noqa: F401
-    except Exception:  # the first check that needs Keras imports it again and reports the error
-        pass
-
-
-threading.Thread(target=_import_keras, name="import keras", daemon=True).start()
+import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 @dataclass

@@ -22,7 +22,6 @@ proves the rebuild computes what the candidate's model computes on secret tokens
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,18 +43,9 @@ from text_tasks import (
     random_token_ids,
 )
 
-from harness.checks import model_outputs, verify_keras_model
+from harness.checks import import_keras_in_background, model_outputs, verify_keras_model
 
-
-def _import_keras() -> None:
-    """Import Keras here while the worker imports TensorFlow: every run verifies models, which needs it."""
-    try:
-        import keras  # noqa: F401
-    except Exception:  # the first check that needs Keras imports it again and reports the error
-        pass
-
-
-threading.Thread(target=_import_keras, name="import keras", daemon=True).start()
+import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 @dataclass

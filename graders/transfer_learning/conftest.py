@@ -21,7 +21,6 @@ Two runs per grading run:
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,18 +48,15 @@ from transfer_task import (
     ship_pretrained,
 )
 
-from harness.checks import CheckFailed, SubmissionProblem, VerifiedModel, verify_compiled_loss
+from harness.checks import (
+    CheckFailed,
+    SubmissionProblem,
+    VerifiedModel,
+    import_keras_in_background,
+    verify_compiled_loss,
+)
 
-
-def _import_keras() -> None:
-    """Import Keras here while the worker imports TensorFlow: the base and every verification need it."""
-    try:
-        import keras  # noqa: F401
-    except Exception:  # the first check that needs Keras imports it again and reports the error
-        pass
-
-
-threading.Thread(target=_import_keras, name="import keras", daemon=True).start()
+import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 @dataclass(frozen=True)
