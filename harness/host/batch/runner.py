@@ -291,16 +291,16 @@ def run_batch(
 def _grade_locally(pending: list[tuple[Task, TaskKey]], *, jobs: int, record, grade) -> None:
     """Grade ``pending`` in ``jobs`` threads, each grading in its own subprocesses."""
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade-batch")
-    warm = keep_warm()  # each run starts the next one's grader and worker (local backend) while it grades
-    warm.__enter__()
-    try:
-        futures = [pool.submit(lambda task, key: record(task, key, grade(task)), task, key) for task, key in pending]
-        wait(futures)
-        for future in futures:
-            future.result()  # a failure to queue a result (the gradebook is unwritable) stops the batch
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        warm.__exit__(None, None, None)
+    # Each run starts the next one's grader and worker while it grades (warm standbys).
+    with keep_warm():
+        try:
+            futures = [
+                pool.submit(lambda task, key: record(task, key, grade(task)), task, key) for task, key in pending
+            ]
+            wait(futures)
+            for future in futures:
+                future.result()  # a failure to queue a result (the gradebook is unwritable) stops the batch
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     pool.shutdown()
