@@ -244,11 +244,12 @@ def _user(text: str) -> str | int:
     return int(text) if text.isdigit() else text
 
 
-def _await_file(path: Path, *, poll_seconds: float = 0.02) -> Path | None:
-    """Wait until ``path`` exists (the host writes it whole, then renames it into place)."""
+def _await_file(path: Path, *, poll_seconds: float = 0.02) -> Path:
+    """Wait until ``path`` exists (the host writes it whole, then renames it into place).
+
+    A standby container nobody assigns ends at its own time limit, or when the host removes it.
+    """
     while not path.exists():
-        if os.getppid() == 1 and os.getpid() != 1:
-            return None  # the host side is gone
         time.sleep(poll_seconds)
     return path
 
