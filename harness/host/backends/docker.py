@@ -52,7 +52,7 @@ from harness.host.backends.base import (
     stage_grader,
     trim_log,
 )
-from harness.host.backends.standby import STANDBYS
+from harness.host.backends.standby import STANDBYS, run_key
 from harness.project import HARNESS_DIR as HARNESS_SOURCE
 
 RUN_LABEL = "ml-grader.run"
@@ -178,11 +178,7 @@ class DockerBackend(Backend):
             container.close()
 
     def _standby_key(self, request: RunRequest) -> tuple:
-        files = tuple(
-            (str(relative), source.stat().st_mtime_ns, source.stat().st_size)
-            for source, relative in request.exercise.grader_files(include_hidden=request.include_hidden)
-        )
-        return ("docker", self.image, request.exercise.slug, request.include_hidden, request.threads, files)
+        return run_key(request, "docker", self.image)
 
     def _start(self, request: RunRequest, *, standby: bool) -> _Container:
         """Stage and start a container: on ``request``, or as a standby that waits for its submission and spec."""

@@ -46,7 +46,7 @@ from harness.host.backends.base import (
     stage_grader,
     trim_log,
 )
-from harness.host.backends.standby import STANDBYS
+from harness.host.backends.standby import STANDBYS, run_key
 from harness.project import HARNESS_PARENT
 
 WORKER_UID = 64_101  # a uid no login uses; needs no passwd entry
@@ -209,12 +209,7 @@ class LocalBackend(Backend):
 
 
 def _standby_key(request: RunRequest, worker_uid: int | None) -> tuple:
-    """What a standby grader was started for: the exercise's staged files as they are now, threads, user."""
-    files = tuple(
-        (str(relative), source.stat().st_mtime_ns, source.stat().st_size)
-        for source, relative in request.exercise.grader_files(include_hidden=request.include_hidden)
-    )
-    return ("local", request.exercise.slug, request.include_hidden, request.threads, worker_uid, files)
+    return run_key(request, "local", worker_uid)
 
 
 @dataclass

@@ -23,6 +23,16 @@ class Standby(Protocol):
         """End it and remove what it holds."""
 
 
+def run_key(request, *extra: object) -> tuple:
+    """What a standby was started for: the exercise, its staged grader files as they are now (a changed file
+    makes a new standby), hidden checks or not, threads, and what else the backend names in ``extra``."""
+    files = tuple(
+        (str(relative), source.stat().st_mtime_ns, source.stat().st_size)
+        for source, relative in request.exercise.grader_files(include_hidden=request.include_hidden)
+    )
+    return (*extra, request.exercise.slug, request.include_hidden, request.threads, files)
+
+
 class StandbyPool:
     """Warm grader processes (each with a worker that has imported its exercise's libraries), by key.
 
