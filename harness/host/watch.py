@@ -117,5 +117,6 @@ def _watch(path, exercise, seed, backend, only, secret, console, stop, on_result
             on_result(result)
         previous = result
         console.print(Text(f"watching {path} for changes (Ctrl-C to stop)…", style="dim"))
+        console.file.flush()  # piped output (``grade --watch | tee``) shows each report now, not when the buffer fills
         while not stop.wait(POLL_SECONDS) and fingerprint(path) == seen:
             pass

@@ -110,18 +110,36 @@ def docker_available() -> tuple[bool, str]:
 
 
 def cleanup_stale_containers(client=None) -> list[str]:
-    """Remove run containers left by a harness that crashed or was killed, and return their names."""
+    """Remove run containers left by a harness that crashed or was killed, and return their names.
+
+    Best effort, and never a reason for a run to fail: other harness processes (batch workers, the
+    cluster's) create and remove their containers meanwhile. One listing call gives every container's
+    labels; inspecting them one by one (``containers.list``) fails on one removed between the two calls.
+    """
+    import docker.errors
+
     client = client or connect()
     host = socket.gethostname()
-    removed = []
-    for container in client.containers.list(all=True, filters={"label": RUN_LABEL}):
-        labels = container.labels
-        owner_host, _, owner_pid = labels.get(OWNER_LABEL, "").rpartition(":")
-        deadline = float(labels.get(DEADLINE_LABEL, "0") or 0)
+    removed: list[str] = []
+    try:
+        listed = client.api.containers(all=True, filters={"label": RUN_LABEL})
+    except docker.errors.DockerException:
+        return removed
+    for entry in listed:
+        labels = entry.get("Labels") or {}
+        names = [name.lstrip("/") for name in entry.get("Names") or []]
+        owner_host, _, owner_pid = str(labels.get(OWNER_LABEL, "")).rpartition(":")
+        try:
+            deadline = float(labels.get(DEADLINE_LABEL, "0") or 0)
+        except ValueError:
+            deadline = 0.0
         orphaned = owner_host == host and owner_pid.isdigit() and not _process_exists(int(owner_pid))
-        if orphaned or time.time() > deadline + STALE_MARGIN_SECONDS:
-            _remove(client, container.name)
-            removed.append(container.name)
+        if names and (orphaned or time.time() > deadline + STALE_MARGIN_SECONDS):
+            try:
+                _remove(client, names[0])
+            except docker.errors.DockerException:
+                continue  # gone meanwhile, or the engine refused: the next cleanup tries again
+            removed.append(names[0])
     return removed
 
 
