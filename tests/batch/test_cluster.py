@@ -142,6 +142,11 @@ def _cohort(root: Path, count: int) -> dict[str, float]:
     return expected
 
 
+def _errors(gradebook: Path) -> dict:
+    """Why each run that ended in a grading error did, for the message of a failed comparison."""
+    return {entry.candidate: entry.result.error for entry in Gradebook(gradebook).entries() if entry.result.error}
+
+
 def _outcomes(gradebook: Path) -> dict:
     return {
         (entry.candidate, entry.exercise): (
@@ -178,7 +183,9 @@ def test_a_cohort_graded_on_the_cluster_equals_the_one_graded_locally(cluster, g
     assert outcome.exit_code == 0, outcome.output + repr(outcome.exception)
     assert "dashboard at http://" in outcome.output and "backend" in outcome.output
     local = {key: value for key, value in _outcomes(graded_cohort.gradebook).items() if key[0] in names}
-    assert len(local) == 20 and _outcomes(gradebook) == local
+    assert len(local) == 20 and _outcomes(gradebook) == local, (
+        f"errors on the cluster: {_errors(gradebook)}; locally: {_errors(graded_cohort.gradebook)}"
+    )
     log = Gradebook(gradebook).gradings()
     assert sorted(row[0] for row in log) == sorted(names), "each result arrived exactly once"
     again = CliRunner().invoke(

@@ -18,10 +18,11 @@ def test_the_gradebook_records_the_right_score_for_every_candidate(graded_cohort
     assert len(graded_cohort.expected) >= 30
     assert {entry.candidate for entry in entries} == set(graded_cohort.expected)
     assert all(entry.exercise == "probe" for entry in entries)
+    errors = {entry.candidate: entry.result.error for entry in entries if entry.result.status is Status.ERROR}
+    assert not errors, f"grading errors (the grader's fault, never the candidate's): {errors}"
     scores = {entry.candidate: entry.result.score for entry in entries}
     assert scores == graded_cohort.expected
     assert all(entry.result.max_score == 6.0 for entry in entries), "hidden checks run by default"
-    assert not [entry.candidate for entry in entries if entry.result.status is Status.ERROR]
 
 
 def test_refused_submissions_carry_their_reason(graded_cohort):
