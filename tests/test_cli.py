@@ -118,10 +118,36 @@ def test_ctrl_c_exits_130(probe_graders, tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    time.sleep(4)  # well inside the endless scale() call
+    deadline = time.monotonic() + 120  # not a fixed sleep: on a loaded machine the CLI may still be importing
+    while time.monotonic() < deadline and not _worker_below(process.pid):
+        time.sleep(0.2)
+    assert _worker_below(process.pid), "the grading run never started its worker"
+    time.sleep(1.0)  # the worker is grading: the endless scale() call comes next
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 130, output.decode(errors="replace")[-2000:]
+
+
+def _worker_below(ancestor: int) -> bool:
+    """Whether a descendant of ``ancestor`` (the CLI) runs the candidate's worker, from /proc."""
+    from pathlib import Path
+
+    parents, commands = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                commands[int(entry.name)] = (entry / "cmdline").read_bytes()
+            except (OSError, IndexError, ValueError):
+                continue
+    for pid, command in commands.items():
+        if b"harness.worker" in command:
+            parent = parents.get(pid)
+            while parent and parent != ancestor:
+                parent = parents.get(parent)
+            if parent == ancestor:
+                return True
+    return False
 
 
 def test_markup_in_candidate_output_is_shown_not_rendered(probe_graders, tmp_path):

@@ -49,8 +49,8 @@ def no_container_left_behind(request):
         return
     from harness.host.backends.docker import RUN_LABEL
 
-    left = backend.client.containers.list(all=True, filters={"label": RUN_LABEL})
-    assert not left, f"containers left behind: {[container.name for container in left]}"
+    left = [entry["Names"] for entry in backend.client.api.containers(all=True, filters={"label": RUN_LABEL})]
+    assert not left, f"containers left behind: {left}"
 
 
 def write_run(

@@ -33,7 +33,8 @@ def test_ctrl_c_removes_the_container(docker_backend, make_run, monkeypatch):
     def interrupt():
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not seen_running:
-            seen_running.extend(docker_backend.client.containers.list(filters={"label": RUN_LABEL}))
+            # The low-level listing: containers.list() inspects each one and fails on one removed meanwhile.
+            seen_running.extend(docker_backend.client.api.containers(filters={"label": RUN_LABEL}))
             time.sleep(0.2)
         os.kill(os.getpid(), signal.SIGINT)
 
@@ -68,7 +69,8 @@ def test_containers_of_a_crashed_harness_are_cleaned_up(docker_backend):
         orphan.start()
         removed = cleanup_stale_containers(client)
         assert removed == [orphan.name]
-        names = [container.name for container in client.containers.list(all=True, filters={"label": RUN_LABEL})]
+        listed = client.api.containers(all=True, filters={"label": RUN_LABEL})
+        names = [name.lstrip("/") for entry in listed for name in entry["Names"]]
         assert names == [ours.name], "a live harness's container must be kept, the orphan removed"
     finally:
         for container in (orphan, ours):

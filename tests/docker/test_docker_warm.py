@@ -38,5 +38,5 @@ def test_runs_kept_warm_grade_in_standby_containers_with_the_same_scores(probe_g
             assert len(still) == 1, "one standby container waits for the next run"
         last = still[0]
     assert used == [False, True]
-    names = [container.name for container in docker_backend.client.containers.list(all=True)]
+    names = [name.lstrip("/") for entry in docker_backend.client.api.containers(all=True) for name in entry["Names"]]
     assert last not in names, "leaving keep_warm removes the standby container"
