@@ -117,6 +117,9 @@ def test_ctrl_c_exits_130(probe_graders, tmp_path):
         env=dict(os.environ, GRADE_GRADERS_DIR=str(probe_graders)),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        # A terminal's Ctrl-C, even when this suite runs in the background (``cmd &`` ignores SIGINT, and a
+        # Python started with SIGINT ignored never raises KeyboardInterrupt).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
     deadline = time.monotonic() + 120  # not a fixed sleep: on a loaded machine the CLI may still be importing
     while time.monotonic() < deadline and not _worker_below(process.pid):

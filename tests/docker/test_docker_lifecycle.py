@@ -27,6 +27,8 @@ HANGING_GRADER = """
 @pytest.mark.docker
 def test_ctrl_c_removes_the_container(docker_backend, make_run, monkeypatch):
     monkeypatch.setattr(base, "STARTUP_MARGIN_SECONDS", 60.0)
+    # Ctrl-C raises KeyboardInterrupt here even when the suite runs in the background, where SIGINT is ignored.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     request = make_run(submission="def alive():\n    return 1\n", checks=HANGING_GRADER)
     seen_running = []
 
@@ -40,8 +42,11 @@ def test_ctrl_c_removes_the_container(docker_backend, make_run, monkeypatch):
 
     timer = threading.Thread(target=interrupt, daemon=True)
     timer.start()
-    with pytest.raises(KeyboardInterrupt):
-        docker_backend.run(request)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            docker_backend.run(request)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     timer.join()
     assert seen_running, "the run's container was never seen running"
 
