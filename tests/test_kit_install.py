@@ -173,14 +173,17 @@ def _read_until(process: subprocess.Popen, text: str, *, timeout: float) -> str:
     import selectors
     import time
 
+    # Read the pipe's descriptor, not the text wrapper: its readline() may pull several lines into its own
+    # buffer, where select() cannot see them, and the wait would then miss output that already arrived.
+    descriptor = process.stdout.fileno()
     selector = selectors.DefaultSelector()
-    selector.register(process.stdout, selectors.EVENT_READ)
-    seen, deadline = "", time.monotonic() + timeout
+    selector.register(descriptor, selectors.EVENT_READ)
+    seen, deadline = b"", time.monotonic() + timeout
     wanted = "".join(text.split())
-    while time.monotonic() < deadline and wanted not in "".join(seen.split()):
+    while time.monotonic() < deadline and wanted not in "".join(seen.decode("utf-8", "replace").split()):
         if selector.select(timeout=1):
-            line = process.stdout.readline()
-            if not line:
+            chunk = os.read(descriptor, 65536)
+            if not chunk:
                 break
-            seen += line
-    return seen
+            seen += chunk
+    return seen.decode("utf-8", "replace")
