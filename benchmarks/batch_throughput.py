@@ -1,15 +1,21 @@
 """Print the throughput of `grade batch` (submissions per minute) at -j 1 and -j 2 on copies of a reference solution.
 
     python benchmarks/batch_throughput.py [--slug cnn] [--copies 20] [--jobs 1 2] [--backend auto]
+                                          [--standbys on off]
 
 Each setting grades the copies into a fresh gradebook (so nothing is skipped),
 and the scaling is the throughput at each -j divided by that at the first.
 Issue 5 asks for 20 copies of the cnn solution at -j 1 and -j 2.
+
+``--standbys off`` grades as batches did before warm standbys (issue 17): every run
+starts its grader and worker, and imports the exercise's libraries, only when its turn
+comes. ``on`` (what ``grade batch`` does) starts the next run's while one grades.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -20,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import harness.host.batch.runner as batch_runner  # noqa: E402
 from harness.host.batch.gradebook import Gradebook  # noqa: E402
 from harness.host.batch.runner import run_batch  # noqa: E402
 from harness.project import UnknownExercise, get_exercise  # noqa: E402
@@ -44,6 +51,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--backend", default="auto", choices=("auto", "local", "docker"))
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--standbys", nargs="+", default=["on"], choices=("on", "off"), help="warm standbys or not")
     options = parser.parse_args()
     solution = ROOT / "solutions" / options.slug
     try:
@@ -58,32 +66,47 @@ def main() -> int:
         f"{options.copies} copies of solutions/{options.slug}, backend {options.backend}, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start"
     )
-    print(f"{'jobs':>4} {'wall (s)':>9} {'per minute':>11} {'scaling':>8} {'mean score':>11} {'errors':>7}")
+    print(
+        f"{'standbys':>8} {'jobs':>4} {'wall (s)':>9} {'per minute':>11} {'scaling':>8} "
+        f"{'mean score':>11} {'errors':>7}"
+    )
     baseline = None
+    warm = batch_runner.keep_warm
     with tempfile.TemporaryDirectory(prefix="batch-throughput-") as scratch:
         submissions = make_copies(solution, options.slug, options.copies, Path(scratch))
-        for jobs in options.jobs:
-            gradebook = Path(scratch) / f"gradebook-j{jobs}.sqlite"
-            started = time.perf_counter()
-            summary = run_batch(
-                submissions_dir=submissions,
-                gradebook=gradebook,
-                exercises=[exercise.slug],
-                jobs=jobs,
-                seed=options.seed,
-                backend=options.backend,
-                include_hidden=True,
-            )
-            wall = time.perf_counter() - started
-            results = [entry.result for entry in Gradebook(gradebook).entries()]
-            per_minute = 60 * summary.graded / wall
-            baseline = baseline or per_minute
-            mean = sum(result.score for result in results) / len(results)
-            print(
-                f"{jobs:>4} {wall:>9.1f} {per_minute:>11.1f} {per_minute / baseline:>7.2f}x "
-                f"{mean:>7.2f}/{results[0].max_score:g} {summary.errors:>7}"
-            )
+        for standbys in options.standbys:
+            for jobs in options.jobs:
+                gradebook = Path(scratch) / f"gradebook-{standbys}-j{jobs}.sqlite"
+                batch_runner.keep_warm = warm if standbys == "on" else contextlib.nullcontext  # type: ignore[assignment]
+                started = time.perf_counter()
+                try:
+                    summary = run_batch(
+                        submissions_dir=submissions,
+                        gradebook=gradebook,
+                        exercises=[exercise.slug],
+                        jobs=jobs,
+                        seed=options.seed,
+                        backend=options.backend,
+                        include_hidden=True,
+                    )
+                finally:
+                    batch_runner.keep_warm = warm
+                wall = time.perf_counter() - started
+                baseline = _print_row(standbys, jobs, wall, summary, gradebook, baseline)
     return 0
+
+
+def _print_row(standbys: str, jobs: int, wall: float, summary, gradebook: Path, baseline: float | None) -> float:
+    """Print one setting's row; return the throughput the scaling column is relative to."""
+    results = [entry.result for entry in Gradebook(gradebook).entries()]
+    per_minute = 60 * summary.graded / wall
+    baseline = baseline or per_minute
+    mean = sum(result.score for result in results) / len(results)
+    print(
+        f"{standbys:>8} {jobs:>4} {wall:>9.1f} {per_minute:>11.1f} {per_minute / baseline:>7.2f}x "
+        f"{mean:>7.2f}/{results[0].max_score:g} {summary.errors:>7}"
+    )
+    return baseline
 
 
 if __name__ == "__main__":
