@@ -132,24 +132,17 @@ def test_ctrl_c_exits_130(probe_graders, tmp_path):
 
 
 def _worker_below(ancestor: int) -> bool:
-    """Whether a descendant of ``ancestor`` (the CLI) runs the candidate's worker, from /proc."""
+    """Whether a process below ``ancestor`` (the CLI) runs the candidate's worker."""
     from pathlib import Path
 
-    parents, commands = {}, {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                commands[int(entry.name)] = (entry / "cmdline").read_bytes()
-            except (OSError, IndexError, ValueError):
-                continue
-    for pid, command in commands.items():
-        if b"harness.worker" in command:
-            parent = parents.get(pid)
-            while parent and parent != ancestor:
-                parent = parents.get(parent)
-            if parent == ancestor:
+    from harness.grader.containment import descendants
+
+    for pid in descendants(ancestor):
+        try:
+            if b"harness.worker" in Path(f"/proc/{pid}/cmdline").read_bytes():
                 return True
+        except OSError:
+            continue  # ended meanwhile
     return False
 
 
