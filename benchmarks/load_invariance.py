@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from harness.authoring.mutants import exercise_mutants, materialize  # noqa: E402
-from harness.authoring.selftest import SELFTEST_SECRET  # noqa: E402
+from harness.authoring.proof_runs import SELFTEST_SECRET  # noqa: E402
 from harness.host.grading import grade_submission  # noqa: E402
 from harness.project import all_exercises, get_exercise  # noqa: E402
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.authoring.mutants import exercise_variants, materialize
-from harness.authoring.selftest import SELFTEST_SECRET
-from harness.host.grading import grade_submission
+from harness.authoring.proof_runs import SELFTEST_SECRET, ProofRun, run_all
 from harness.project import get_exercise
+from harness.wire.results import RunResult
 
 REFERENCE = "reference"
 
@@ -35,6 +35,18 @@ class Calibration:
     )
     seconds: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+
+    def add(self, subject: str, seed: int, result: RunResult) -> None:
+        """Record one grading of the correct solution ``subject`` on ``seed``."""
+        if subject not in self.subjects:
+            self.subjects.append(subject)
+        self.scores[subject].append((seed, result.score, result.max_score))
+        self.seconds.append(result.durations.get("total_seconds", 0.0))
+        for check in result.checks:
+            for name, value in check.measurements.items():
+                self.measurements[f"{check.check_id.split('::')[-1]}: {name}"][subject].append(value)
+            if check.score < check.max_score:
+                self.failures.append(f"{subject}, seed {seed}: {check.check_id}: {check.output[:200]}")
 
     def to_markdown(self) -> str:
         full = {
@@ -77,36 +89,28 @@ class Calibration:
         return "\n".join(lines) + "\n"
 
 
-def _record(calibration: Calibration, subject: str, path: Path, seeds: list[int], backend: str, progress) -> None:
-    calibration.subjects.append(subject)
-    for seed in seeds:
-        result = grade_submission(
-            path=path,
-            exercise=calibration.slug,
-            seed=seed,
-            backend=backend,
-            include_hidden=True,
-            data_secret=SELFTEST_SECRET,
-        )
-        calibration.scores[subject].append((seed, result.score, result.max_score))
-        calibration.seconds.append(result.durations.get("total_seconds", 0.0))
-        for check in result.checks:
-            for name, value in check.measurements.items():
-                calibration.measurements[f"{check.check_id.split('::')[-1]}: {name}"][subject].append(value)
-            if check.score < check.max_score:
-                calibration.failures.append(f"{subject}, seed {seed}: {check.check_id}: {check.output[:200]}")
-        progress(f"{subject}, seed {seed}: {result.score:g}/{result.max_score:g} in {calibration.seconds[-1]:.1f} s")
-
-
-def calibrate(*, slug: str, seeds: list[int], backend: str = "local", progress=lambda message: None) -> Calibration:
+def calibrate(
+    *, slug: str, seeds: list[int], backend: str = "local", jobs: int = 1, progress=lambda message: None
+) -> Calibration:
     """Grade ``solutions/<slug>`` and every variant on each seed, hidden checks included; collect the figures."""
     exercise = get_exercise(slug)
+    with tempfile.TemporaryDirectory(prefix=f"calibrate-{slug}-") as folder:
+        subjects = [(REFERENCE, exercise.solution_dir)] + [
+            (variant.name, materialize(exercise, variant, Path(folder) / variant.name / slug))
+            for variant in exercise_variants(exercise)
+        ]
+        results = run_all(
+            [ProofRun(subject, path, seed) for subject, path in subjects for seed in seeds],
+            slug=slug,
+            backend=backend,
+            data_secret=SELFTEST_SECRET,
+            jobs=jobs,
+            progress=progress,
+        )
     calibration = Calibration(slug=slug, seeds=list(seeds))
-    _record(calibration, REFERENCE, exercise.solution_dir, seeds, backend, progress)
-    for variant in exercise_variants(exercise):
-        with tempfile.TemporaryDirectory(prefix=f"variant-{variant.name}-") as folder:
-            path = materialize(exercise, variant, Path(folder) / exercise.slug)
-            _record(calibration, variant.name, path, seeds, backend, progress)
+    for subject, _ in subjects:
+        for seed in seeds:
+            calibration.add(subject, seed, results[subject, seed])
     return calibration
 
 

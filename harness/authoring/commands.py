@@ -87,6 +87,16 @@ def bundle_command(out):
     Console().print(f"wrote {len(files)} files to {out}")
 
 
+JOBS_OPTION = click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Gradings at a time. Scores do not depend on it: budgets count each run's own CPU time.",
+)
+
+
 @click.command("calibrate")
 @click.argument("slug")
 @click.option(
@@ -98,8 +108,9 @@ def bundle_command(out):
     help="How many seeds (0..N-1) to grade the reference solution on.",
 )
 @click.option("--write", is_flag=True, help="Write graders/SLUG/CALIBRATION.md.")
+@JOBS_OPTION
 @exits_cleanly
-def calibrate_command(slug, seed_count, write):
+def calibrate_command(slug, seed_count, write, jobs):
     """Grade the reference solution of SLUG on many seeds and show what its checks measured.
 
     \b
@@ -109,7 +120,7 @@ def calibrate_command(slug, seed_count, write):
     from harness.authoring.calibration import calibrate, write_calibration
 
     console = Console()
-    calibration = calibrate(slug=slug, seeds=list(range(seed_count)), progress=console.print)
+    calibration = calibrate(slug=slug, seeds=list(range(seed_count)), jobs=jobs, progress=console.print)
     console.print(calibration.to_markdown())
     if write:
         console.print(f"wrote {write_calibration(calibration)}")
@@ -139,8 +150,15 @@ def calibrate_command(slug, seed_count, write):
     help="Also prove that ignoring any argument of the contract loses points.",
 )
 @click.option("--backend", type=click.Choice(BACKEND_CHOICES), default="local", show_default=True)
+@JOBS_OPTION
+@click.option(
+    "--write-calibration",
+    "write_calibration_files",
+    is_flag=True,
+    help="Also write each exercise's CALIBRATION.md from the correct solutions' runs (as grade calibrate --write).",
+)
 @exits_cleanly
-def selftest_command(slugs, seed_count, mutant_seeds, argument_mutants, backend):
+def selftest_command(slugs, seed_count, mutant_seeds, argument_mutants, backend, jobs, write_calibration_files):
     """Prove graders sound: correct solutions full marks, skeleton 0, each mutant loses exactly its checks.
 
     The reference solution and its variants (graders/SLUG/variants/) must score full marks
@@ -149,12 +167,18 @@ def selftest_command(slugs, seed_count, mutant_seeds, argument_mutants, backend)
     With no SLUGS, every exercise is tested. Exits 1 on any violation.
 
     \b
-    Example:
+    Examples:
       grade selftest cnn conv_layer --seeds 20 --mutant-seeds 3
+      grade selftest --seeds 20 --jobs 2 --write-calibration
     """
     from rich.table import Table
 
+    from harness.authoring.calibration import write_calibration
     from harness.authoring.selftest import selftest, summary_table
+
+    def written(calibration) -> None:
+        if write_calibration_files:
+            console.print(f"wrote {write_calibration(calibration)}")
 
     console = Console()
     slugs = list(slugs) or [exercise.slug for exercise in all_exercises()]
@@ -164,6 +188,8 @@ def selftest_command(slugs, seed_count, mutant_seeds, argument_mutants, backend)
         backend=backend,
         mutant_seeds=mutant_seeds,
         include_argument_mutants=argument_mutants,
+        jobs=jobs,
+        on_calibration=written,
         progress=lambda message: console.print(Text(message, style="dim")),
     )
     table = Table(title=f"grade selftest ({seed_count} seeds, {backend} backend)", show_lines=True)

@@ -13,7 +13,9 @@ For each exercise:
   ``exercise.toml`` declares the argument unobservable with a reason.
 
 Every run uses the same data secret (``SELFTEST_SECRET`` unless told otherwise),
-so a selftest repeats exactly on any machine.
+so a selftest repeats exactly on any machine.  The gradings are planned first and
+run ``jobs`` at a time (:mod:`harness.authoring.proof_runs`); the correct solutions'
+runs also give the exercise's calibration, so one selftest can rewrite CALIBRATION.md.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness.authoring.argument_mutants import argument_mutants
+from harness.authoring.calibration import REFERENCE, Calibration
 from harness.authoring.mutants import (
     MalformedMutant,
     Mutant,
@@ -33,13 +36,9 @@ from harness.authoring.mutants import (
     materialize,
     solution_file,
 )
-from harness.host.grading import grade_submission
+from harness.authoring.proof_runs import SELFTEST_SECRET, Progress, ProofRun, run_all
 from harness.project import Exercise, get_exercise
 from harness.wire.results import Outcome, RunResult, Status
-
-SELFTEST_SECRET = "5e1f7e575e1f7e575e1f7e575e1f7e57"  # public on purpose: selftest proves graders, grades nobody
-
-Progress = Callable[[str], None]
 
 
 @dataclass
@@ -71,34 +70,16 @@ def _short(check_id: str) -> str:
     return check_id.split("::")[-1]
 
 
-def _grade(
-    path: Path, exercise: Exercise, seed: int, settings: SelftestSettings, stop_at_first_failure: bool = False
-) -> RunResult:
-    return grade_submission(
-        path=path,
-        exercise=exercise.slug,
-        seed=seed,
-        backend=settings.backend,
-        include_hidden=True,
-        data_secret=settings.data_secret,
-        stop_at_first_failure=stop_at_first_failure,
-    )
-
-
 def _full_marks_on_every_seed(
-    exercise: Exercise, path: Path, subject: str, kind: str, settings: SelftestSettings, progress: Progress
+    exercise: Exercise, subject: str, kind: str, results: dict[int, RunResult]
 ) -> SelftestRow:
     failing_seeds: dict[str, list[int]] = defaultdict(list)
     errors = []
-    seconds = []
-    for seed in settings.seeds:
-        result = _grade(path, exercise, seed, settings)
-        seconds.append(result.durations.get("total_seconds", 0.0))
+    for seed, result in results.items():
         if result.status is Status.ERROR:
             errors.append(f"seed {seed}: {result.error}")
         for check_id in _failed_checks(result):
             failing_seeds[check_id].append(seed)
-        progress(f"{exercise.slug}: {subject}, seed {seed}: {result.score:g}/{result.max_score:g}")
     found = "full marks on every seed"
     if failing_seeds or errors:
         found = "; ".join(
@@ -106,38 +87,21 @@ def _full_marks_on_every_seed(
         )
     return SelftestRow(
         exercise.slug,
-        f"{subject} ({len(settings.seeds)} seeds)",
+        f"{subject} ({len(results)} seeds)",
         "full marks on every seed",
         found,
         not failing_seeds and not errors,
-        sum(seconds) / max(len(seconds), 1),
+        _mean_seconds(results.values()),
         kind=kind,
     )
 
 
-def check_solution(exercise: Exercise, settings: SelftestSettings, progress: Progress) -> list[SelftestRow]:
-    rows = [_full_marks_on_every_seed(exercise, exercise.solution_dir, "solution", "solution", settings, progress)]
-    try:
-        variants = exercise_variants(exercise)
-    except MalformedMutant as error:
-        return rows + [SelftestRow(exercise.slug, "variants", "valid variant files", str(error), False, kind="variant")]
-    for variant in variants:
-        with tempfile.TemporaryDirectory(prefix=f"variant-{variant.name}-") as folder:
-            try:
-                path = materialize(exercise, variant, Path(folder) / exercise.slug)
-            except MalformedMutant as error:
-                rows.append(
-                    SelftestRow(exercise.slug, f"variant {variant.name}", "applies", str(error), False, kind="variant")
-                )
-                continue
-            rows.append(
-                _full_marks_on_every_seed(exercise, path, f"variant {variant.name}", "variant", settings, progress)
-            )
-    return rows
+def _mean_seconds(results) -> float:
+    seconds = [result.durations.get("total_seconds", 0.0) for result in results]
+    return sum(seconds) / max(len(seconds), 1)
 
 
-def check_skeleton(exercise: Exercise, settings: SelftestSettings) -> SelftestRow:
-    result = _grade(exercise.skeleton_dir, exercise, settings.seeds[0], settings)
+def _judge_skeleton(exercise: Exercise, result: RunResult) -> SelftestRow:
     other = [
         _short(check.check_id)
         for check in result.checks
@@ -183,34 +147,84 @@ def _judge_mutant(exercise: Exercise, mutant: Mutant, results: dict[int, RunResu
     found = "; ".join(problems) if problems else f"fails exactly its checks (−{lost:g} pts)"
     if flaky:
         found += f"; flaky statistical: {', '.join(flaky)}"
-    seconds = sum(result.durations.get("total_seconds", 0.0) for result in results.values()) / len(results)
     return SelftestRow(
         exercise.slug,
         f"mutant {mutant.name}",
         f"fails {', '.join(sorted(_short(c) for c in expected))} (−{owed:g} pts)",
         found,
         not problems,
-        seconds,
+        _mean_seconds(results.values()),
         kind="mutant",
         flaky=flaky,
     )
 
 
-def check_mutants(exercise: Exercise, settings: SelftestSettings, progress: Progress) -> list[SelftestRow]:
+def _judge_argument_mutant(exercise: Exercise, name: str, result: RunResult) -> SelftestRow:
+    failed = sorted(
+        _short(check.check_id)
+        for check in result.checks
+        if check.score < check.max_score and check.outcome is not Outcome.NOT_RUN
+    )
+    ok = bool(failed) and result.status is not Status.ERROR
+    found = f"fails {', '.join(failed)}" if failed else "full marks: no check notices"
+    if result.error:
+        found += f", error: {result.error}"
+    return SelftestRow(
+        exercise.slug,
+        name,
+        "loses points",
+        found,
+        ok,
+        result.durations.get("total_seconds", 0.0),
+        kind="argument mutant",
+    )
+
+
+@dataclass
+class _Plan:
+    """What one exercise's proof grades, materialised in a folder, and the rows it already knows."""
+
+    correct: list[tuple[str, str, Path]] = field(default_factory=list)  # (subject, kind, path)
+    mutants: list[tuple[Mutant, Path]] = field(default_factory=list)
+    argument_mutants: list[tuple[str, Path]] = field(default_factory=list)
+    known_rows: list[SelftestRow] = field(default_factory=list)  # malformed files, unobservable arguments
+
+
+def _plan(exercise: Exercise, settings: SelftestSettings, folder: Path) -> _Plan:
+    plan = _Plan(correct=[("solution", "solution", exercise.solution_dir)])
+    slug = exercise.slug
+
+    def place(subject_kind: str, mutant, name: str) -> Path | None:
+        try:
+            return materialize(exercise, mutant, folder / subject_kind / mutant.name / slug)
+        except MalformedMutant as error:
+            plan.known_rows.append(SelftestRow(slug, name, "applies", str(error), False, kind=subject_kind))
+            return None
+
+    try:
+        variants = exercise_variants(exercise)
+    except MalformedMutant as error:
+        variants = []
+        plan.known_rows.append(SelftestRow(slug, "variants", "valid variant files", str(error), False, kind="variant"))
+    for variant in variants:
+        path = place("variant", variant, f"variant {variant.name}")
+        if path is not None:
+            plan.correct.append((f"variant {variant.name}", "variant", path))
+
     try:
         mutants = exercise_mutants(exercise)
     except MalformedMutant as error:
-        return [SelftestRow(exercise.slug, "mutants", "valid mutant files", str(error), False, kind="mutant")]
-    rows = (
-        [] if mutants else [SelftestRow(exercise.slug, "mutants", "at least one mutant", "none", False, kind="mutant")]
-    )
+        mutants = None
+        plan.known_rows.append(SelftestRow(slug, "mutants", "valid mutant files", str(error), False, kind="mutant"))
+    if mutants == []:
+        plan.known_rows.append(SelftestRow(slug, "mutants", "at least one mutant", "none", False, kind="mutant"))
     declared = {check.check_id for check in exercise.checks}
-    for mutant in mutants:
+    for mutant in mutants or []:
         unknown = set(mutant.fails) - declared
         if unknown:
-            rows.append(
+            plan.known_rows.append(
                 SelftestRow(
-                    exercise.slug,
+                    slug,
                     f"mutant {mutant.name}",
                     "fails known checks",
                     f"names unknown checks: {sorted(unknown)}",
@@ -219,29 +233,23 @@ def check_mutants(exercise: Exercise, settings: SelftestSettings, progress: Prog
                 )
             )
             continue
-        with tempfile.TemporaryDirectory(prefix=f"mutant-{mutant.name}-") as folder:
-            try:
-                path = materialize(exercise, mutant, Path(folder) / exercise.slug)
-            except MalformedMutant as error:
-                rows.append(
-                    SelftestRow(exercise.slug, f"mutant {mutant.name}", "applies", str(error), False, kind="mutant")
-                )
-                continue
-            results = {seed: _grade(path, exercise, seed, settings) for seed in settings.mutant_seeds}
-        rows.append(_judge_mutant(exercise, mutant, results))
-        progress(f"{exercise.slug}: mutant {mutant.name}: {'ok' if rows[-1].ok else 'VIOLATION'}")
-    return rows
+        path = place("mutant", mutant, f"mutant {mutant.name}")
+        if path is not None:
+            plan.mutants.append((mutant, path))
+
+    if settings.argument_mutants:
+        _plan_argument_mutants(exercise, plan, folder)
+    return plan
 
 
-def check_argument_mutants(exercise: Exercise, settings: SelftestSettings, progress: Progress) -> list[SelftestRow]:
-    rows = []
-    source = solution_file(exercise).read_text(encoding="utf-8")
-    mutants = argument_mutants(source)
+def _plan_argument_mutants(exercise: Exercise, plan: _Plan, folder: Path) -> None:
+    slug = exercise.slug
+    mutants = argument_mutants(solution_file(exercise).read_text(encoding="utf-8"))
     known = {mutant.key for mutant in mutants}
     for key in sorted(set(exercise.unobservable_arguments) - known):
-        rows.append(
+        plan.known_rows.append(
             SelftestRow(
-                exercise.slug,
+                slug,
                 f"unobservable {key}",
                 "names a parameter of the solution",
                 "no such parameter",
@@ -249,12 +257,12 @@ def check_argument_mutants(exercise: Exercise, settings: SelftestSettings, progr
                 kind="argument mutant",
             )
         )
-    for mutant in mutants:
+    for index, mutant in enumerate(mutants):
         reason = exercise.unobservable_arguments.get(mutant.key)
         if reason is not None:
-            rows.append(
+            plan.known_rows.append(
                 SelftestRow(
-                    exercise.slug,
+                    slug,
                     mutant.name,
                     "loses points, or is declared unobservable",
                     f"declared unobservable: {reason}",
@@ -263,31 +271,53 @@ def check_argument_mutants(exercise: Exercise, settings: SelftestSettings, progr
                 )
             )
             continue
-        with tempfile.TemporaryDirectory(prefix="argument-mutant-") as folder:
-            path = materialize(exercise, mutant, Path(folder) / exercise.slug)
-            result = _grade(path, exercise, settings.mutant_seeds[0], settings, stop_at_first_failure=True)
-        failed = sorted(
-            _short(check.check_id)
-            for check in result.checks
-            if check.score < check.max_score and check.outcome is not Outcome.NOT_RUN
+        path = materialize(exercise, mutant, folder / f"argument-mutant-{index}" / slug)
+        plan.argument_mutants.append((mutant.name, path))
+
+
+def _runs(exercise: Exercise, plan: _Plan, settings: SelftestSettings) -> list[ProofRun]:
+    runs = [ProofRun(subject, path, seed) for subject, _, path in plan.correct for seed in settings.seeds]
+    runs.append(ProofRun("skeleton", exercise.skeleton_dir, settings.seeds[0]))
+    runs += [
+        ProofRun(f"mutant {mutant.name}", path, seed) for mutant, path in plan.mutants for seed in settings.mutant_seeds
+    ]
+    runs += [
+        ProofRun(name, path, settings.mutant_seeds[0], stop_at_first_failure=True)
+        for name, path in plan.argument_mutants
+    ]
+    return runs
+
+
+def prove_exercise(
+    exercise: Exercise, settings: SelftestSettings, *, jobs: int = 1, progress: Progress = lambda message: None
+) -> tuple[list[SelftestRow], Calibration]:
+    """Every proof of one exercise, and the calibration its correct solutions' runs give on the way."""
+    with tempfile.TemporaryDirectory(prefix=f"selftest-{exercise.slug}-") as folder:
+        plan = _plan(exercise, settings, Path(folder))
+        results = run_all(
+            _runs(exercise, plan, settings),
+            slug=exercise.slug,
+            backend=settings.backend,
+            data_secret=settings.data_secret,
+            jobs=jobs,
+            progress=progress,
         )
-        ok = bool(failed) and result.status is not Status.ERROR
-        found = f"fails {', '.join(failed)}" if failed else "full marks: no check notices"
-        if result.error:
-            found += f", error: {result.error}"
-        rows.append(
-            SelftestRow(
-                exercise.slug,
-                mutant.name,
-                "loses points",
-                found,
-                ok,
-                result.durations.get("total_seconds", 0.0),
-                kind="argument mutant",
-            )
-        )
-        progress(f"{exercise.slug}: {mutant.name}: {'ok' if ok else 'VIOLATION'}")
-    return rows
+    calibration = Calibration(slug=exercise.slug, seeds=list(settings.seeds))
+    rows = []
+    for subject, kind, _ in plan.correct:
+        by_seed = {seed: results[subject, seed] for seed in settings.seeds}
+        rows.append(_full_marks_on_every_seed(exercise, subject, kind, by_seed))
+        for seed, result in by_seed.items():
+            calibration.add(REFERENCE if kind == "solution" else subject.removeprefix("variant "), seed, result)
+    rows.append(_judge_skeleton(exercise, results["skeleton", settings.seeds[0]]))
+    for mutant, _ in plan.mutants:
+        by_seed = {seed: results[f"mutant {mutant.name}", seed] for seed in settings.mutant_seeds}
+        rows.append(_judge_mutant(exercise, mutant, by_seed))
+    for name, _ in plan.argument_mutants:
+        rows.append(_judge_argument_mutant(exercise, name, results[name, settings.mutant_seeds[0]]))
+    order = ["solution", "variant", "skeleton", "mutant", "argument mutant"]
+    rows = sorted(rows + plan.known_rows, key=lambda row: order.index(row.kind))  # stable: planned order kept
+    return rows, calibration
 
 
 def selftest(
@@ -298,9 +328,15 @@ def selftest(
     mutant_seeds: int = 1,
     include_argument_mutants: bool = True,
     data_secret: str = SELFTEST_SECRET,
+    jobs: int = 1,
+    on_calibration: Callable[[Calibration], None] = lambda calibration: None,
     progress: Progress = lambda message: None,
 ) -> list[SelftestRow]:
-    """Run every proof for each exercise and return one row per subject."""
+    """Run every proof for each exercise, ``jobs`` gradings at a time, and return one row per subject.
+
+    ``on_calibration`` receives each exercise's calibration, measured by the same runs that proved
+    its correct solutions (``grade selftest --write-calibration`` writes it as CALIBRATION.md).
+    """
     if not seeds:
         raise ValueError("selftest needs at least one seed")
     settings = SelftestSettings(
@@ -312,12 +348,9 @@ def selftest(
     )
     rows: list[SelftestRow] = []
     for slug in slugs:
-        exercise = get_exercise(slug)
-        rows += check_solution(exercise, settings, progress)
-        rows.append(check_skeleton(exercise, settings))
-        rows += check_mutants(exercise, settings, progress)
-        if settings.argument_mutants:
-            rows += check_argument_mutants(exercise, settings, progress)
+        exercise_rows, calibration = prove_exercise(get_exercise(slug), settings, jobs=jobs, progress=progress)
+        rows += exercise_rows
+        on_calibration(calibration)
     return rows
 
 
