@@ -5,9 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from multilabel_reference import label_f1, macro_f1, micro_f1, threshold_labels
-from multilabel_task import RARE_LABEL, TEST_EXAMPLES
+from multilabel_task import (
+    CANDIDATES,
+    NUM_LABELS,
+    RARE_LABEL,
+    TEST_EXAMPLES,
+    VALIDATION_EXAMPLES,
+    make_label_model,
+)
 
-from harness.checks import expect_at_least, expect_raises_in_submission
+from harness.checks import expect_at_least, expect_raises_in_submission, expect_shape, expect_subset
 
 # Calibration (CALIBRATION.md, 20 seeds, reference and every variant): the micro- and macro-F1 on 4,000 secret
 # test examples, at the thresholds tune_thresholds picks on validation data, are at least the minima noted
@@ -15,10 +22,12 @@ from harness.checks import expect_at_least, expect_raises_in_submission
 # softmax output (the labels compete) 0.48-0.55 micro and 0.38-0.45 macro.
 MIN_MICRO_F1 = 0.6
 MIN_MACRO_F1 = 0.55
-# The rare label's true probability never exceeds 0.45: at 0.5 a well-fitted model predicts it seldom. Its F1 at
-# the tuned threshold minus its F1 at 0.5 is at least the minimum noted in CALIBRATION.md for every correct
-# solution; thresholds left at 0.5 give exactly 0, thresholds tuned for accuracy rather than F1 about 0.
-MIN_RARE_LABEL_GAIN = 0.03
+# The rare label's true probability never exceeds 0.45, so at 0.5 it is never predicted: its F1 at 0.5 is 0.
+# On the true probabilities of three secret problems, F1-tuned thresholds gain at least the minimum noted in
+# CALIBRATION.md on each (0.40 to 0.53 over 200 problems drawn offline); thresholds left at 0.5 gain exactly 0,
+# and thresholds tuned for accuracy 0 on 92% of problems (0.40 or 0.45 is the most accurate threshold).
+MIN_RARE_LABEL_GAIN = 0.2
+TUNING_PROBLEMS = 3
 
 
 def _test_f1(evaluation, thresholds) -> tuple[np.ndarray, np.ndarray]:
@@ -58,21 +67,44 @@ def test_heldout_macro_f1(evaluation, measure):
     )
 
 
-@pytest.mark.statistical
 @pytest.mark.points(2)
-def test_tuning_helps_rare_label(evaluation, measure):
-    """On the rare, ambiguous label the tuned threshold beats 0.5 on secret test examples."""
-    tuned = float(label_f1(*_test_f1(evaluation, evaluation.thresholds))[RARE_LABEL])
-    at_half = float(label_f1(*_test_f1(evaluation, 0.5))[RARE_LABEL])
-    measure("rare label threshold", float(evaluation.thresholds[RARE_LABEL]))
-    gain = measure("rare label F1 gain", tuned - at_half)
-    expect_at_least(
-        gain,
-        MIN_RARE_LABEL_GAIN,
-        metric=f"the F1 of the rare label (8% of the examples) on {TEST_EXAMPLES} secret test examples at "
-        f"its tuned threshold ({tuned:.3f}) minus its F1 at 0.5 ({at_half:.3f})",
-        hint="tune each label's threshold for that label's F1 on the validation data",
-    )
+def test_tuning_helps_rare_label(submission, secret, measure):
+    """On the rare, ambiguous label, thresholds tuned on validation data beat 0.5 on secret test examples.
+
+    The probabilities are the label model's true ones, not the candidate's model's: this check judges
+    ``tune_thresholds`` alone, so a model that trains badly loses the held-out F1 checks, not this one.
+    """
+    gains = []
+    for problem in range(TUNING_PROBLEMS):
+        label_model = make_label_model(secret.rng(f"tuning problem {problem}: label model"))
+        validation_x, validation_labels = label_model.sample(
+            secret.rng(f"tuning problem {problem}: validation"), VALIDATION_EXAMPLES
+        )
+        test_x, test_labels = label_model.sample(secret.rng(f"tuning problem {problem}: test"), TEST_EXAMPLES)
+        what = (
+            f"tune_thresholds(probabilities, labels, candidates) on the true probabilities of "
+            f"{VALIDATION_EXAMPLES} validation examples (problem {problem + 1} of {TUNING_PROBLEMS})"
+        )
+        thresholds = expect_shape(
+            submission.tune_thresholds(label_model.probabilities(validation_x), validation_labels, list(CANDIDATES)),
+            (NUM_LABELS,),
+            what=what,
+            hint="one threshold per label (column)",
+        )
+        expect_subset(thresholds.tolist(), CANDIDATES, what=what, noun="threshold", hint="one of the candidates")
+        test_probabilities = label_model.probabilities(test_x)
+        tuned = float(label_f1(test_labels, threshold_labels(test_probabilities, thresholds))[RARE_LABEL])
+        at_half = float(label_f1(test_labels, threshold_labels(test_probabilities, 0.5))[RARE_LABEL])
+        measure("rare label threshold", float(thresholds[RARE_LABEL]))
+        gains.append(measure("rare label F1 gain", tuned - at_half))
+        expect_at_least(
+            gains[-1],
+            MIN_RARE_LABEL_GAIN,
+            metric=f"on problem {problem + 1} of {TUNING_PROBLEMS}, the F1 of the rare label (8% of the examples) "
+            f"on {TEST_EXAMPLES} secret test examples at its tuned threshold ({tuned:.3f}) minus its F1 at 0.5 "
+            f"({at_half:.3f})",
+            hint="tune each label's threshold for that label's F1 on the validation data",
+        )
 
 
 @pytest.mark.points(1)

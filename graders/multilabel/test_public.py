@@ -182,9 +182,15 @@ def test_f1_scores(submission, rng):
 @pytest.mark.points(2)
 def test_tune_thresholds(submission, rng):
     """tune_thresholds picks, for each label, one of the candidates with that label's highest F1."""
-    for rows, labels in ((200, 4), (150, 3)):
-        truth = _zero_one(rng, rows, labels)
-        scores = np.clip(0.35 * truth + rng.uniform(0.0, 0.65, (rows, labels)) * rng.uniform(0.3, 1.0, labels), 0, 1)
+    for rows, labels, rare in ((200, 4, False), (150, 3, False), (300, 3, True)):
+        if rare:  # labels in 20% of rows, weak scores: the most accurate threshold is not the best F1 one
+            truth = (rng.random((rows, labels)) < 0.2).astype(np.float64)
+            scores = np.clip(0.15 * truth + rng.uniform(0.0, 0.8, (rows, labels)), 0, 1)
+        else:
+            truth = _zero_one(rng, rows, labels)
+            scores = np.clip(
+                0.35 * truth + rng.uniform(0.0, 0.65, (rows, labels)) * rng.uniform(0.3, 1.0, labels), 0, 1
+            )
         candidates = np.sort(rng.choice(np.arange(1, 100) / 100, size=12, replace=False)).tolist()
         what = f"tune_thresholds(probabilities, labels, candidates) for {rows} rows of {labels} labels"
         thresholds = expect_shape(
