@@ -42,15 +42,21 @@ def test_selftest_catches_wrong_proofs_and_runs_in_parallel(tmp_path, monkeypatc
         encoding="utf-8",
     )
     one_at_a_time = selftest(slugs=["demo_exercise"], seeds=[0, 1], backend="local", jobs=1)
-    calibrations = []
+    calibrations, messages = [], []
     two_at_a_time = selftest(
-        slugs=["demo_exercise"], seeds=[0, 1], backend="local", jobs=2, on_calibration=calibrations.append
+        slugs=["demo_exercise"],
+        seeds=[0, 1],
+        backend="local",
+        jobs=2,
+        on_calibration=calibrations.append,
+        progress=messages.append,
     )
     assert _found(two_at_a_time) == _found(one_at_a_time)
     violations = {row.subject: row.found for row in two_at_a_time if not row.ok}
     assert set(violations) == {"mutant harmless", "variant not_centred (2 seeds)"}, violations
     assert "passes test_columns_have_mean_zero on seeds [0]" in violations["mutant harmless"]
     assert "test_columns_have_mean_zero fails on seeds [0, 1]" in violations["variant not_centred (2 seeds)"]
+    assert messages[-1].startswith(f"demo_exercise: 2 of {len(two_at_a_time)} proofs violated (variant not_centred")
     (calibration,) = calibrations
     assert calibration.subjects[0] == "reference" and "not_centred" in calibration.subjects
     assert {seed for seed, score, maximum in calibration.scores["reference"] if score == maximum} == {0, 1}

@@ -350,6 +350,12 @@ def selftest(
     for slug in slugs:
         exercise_rows, calibration = prove_exercise(get_exercise(slug), settings, jobs=jobs, progress=progress)
         rows += exercise_rows
+        violated = [row.subject for row in exercise_rows if not row.ok]
+        progress(
+            f"{slug}: {len(violated)} of {len(exercise_rows)} proofs violated ({', '.join(violated)})"
+            if violated
+            else f"{slug}: all {len(exercise_rows)} proofs hold"
+        )
         on_calibration(calibration)
     return rows
 
