@@ -9,7 +9,8 @@ Issue 5 asks for 20 copies of the cnn solution at -j 1 and -j 2.
 
 ``--standbys off`` grades as batches did before warm standbys (issue 17): every run
 starts its grader and worker, and imports the exercise's libraries, only when its turn
-comes. ``on`` (what ``grade batch`` does) starts the next run's while one grades.
+comes. ``on`` always starts the next run's while one grades. ``auto`` (what ``grade batch``
+does) keeps standbys only below one job per core, where they do not compete with the runs.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import harness.host.batch.runner as batch_runner  # noqa: E402
+from harness.host.backends.standby import keep_warm  # noqa: E402
 from harness.host.batch.gradebook import Gradebook  # noqa: E402
 from harness.host.batch.runner import run_batch  # noqa: E402
 from harness.project import UnknownExercise, get_exercise  # noqa: E402
@@ -51,7 +53,13 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--backend", default="auto", choices=("auto", "local", "docker"))
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--standbys", nargs="+", default=["on"], choices=("on", "off"), help="warm standbys or not")
+    parser.add_argument(
+        "--standbys",
+        nargs="+",
+        default=["auto"],
+        choices=("auto", "on", "off"),
+        help="warm standbys: below one job per core (auto), always, never",
+    )
     options = parser.parse_args()
     solution = ROOT / "solutions" / options.slug
     try:
@@ -71,13 +79,17 @@ def main() -> int:
         f"{'mean score':>11} {'errors':>7}"
     )
     baseline = None
-    warm = batch_runner.keep_warm
+    policies = {
+        "auto": batch_runner.keep_warm_below_cores,
+        "on": lambda jobs: keep_warm(),
+        "off": lambda jobs: contextlib.nullcontext(),
+    }
     with tempfile.TemporaryDirectory(prefix="batch-throughput-") as scratch:
         submissions = make_copies(solution, options.slug, options.copies, Path(scratch))
         for standbys in options.standbys:
             for jobs in options.jobs:
                 gradebook = Path(scratch) / f"gradebook-{standbys}-j{jobs}.sqlite"
-                batch_runner.keep_warm = warm if standbys == "on" else contextlib.nullcontext  # type: ignore[assignment]
+                batch_runner.keep_warm_below_cores = policies[standbys]  # type: ignore[assignment]
                 started = time.perf_counter()
                 try:
                     summary = run_batch(
@@ -90,7 +102,7 @@ def main() -> int:
                         include_hidden=True,
                     )
                 finally:
-                    batch_runner.keep_warm = warm
+                    batch_runner.keep_warm_below_cores = policies["auto"]  # type: ignore[assignment]
                 wall = time.perf_counter() - started
                 baseline = _print_row(standbys, jobs, wall, summary, gradebook, baseline)
     return 0

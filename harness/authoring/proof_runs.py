@@ -4,7 +4,7 @@ A proof grades the same exercise dozens of times (every correct solution on ever
 seed, each mutant, each argument mutant).  Planning them as a list of
 :class:`ProofRun` lets them run ``jobs`` at a time, with warm standbys (the next
 run's grader and worker import TensorFlow while the current one grades), and lets
-one set of gradings both prove an exercise and calibrate it.
+one set of gradings both prove an exercise and calibrate it (standbys only below one job per core).
 
 Every run uses the same data secret (``SELFTEST_SECRET`` unless told otherwise), so
 a proof repeats exactly on any machine, and in any order: a run's score depends on
@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.host.backends.standby import keep_warm
+from harness.host.backends.standby import keep_warm_below_cores
 from harness.host.grading import grade_submission
 from harness.wire.results import RunResult
 
@@ -68,6 +68,6 @@ def run_all(
         progress(f"{slug}: {run.subject}, seed {run.seed}: {result.score:g}/{result.max_score:g} in {seconds:.1f} s")
         return result
 
-    with keep_warm(), ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="proof") as pool:
+    with keep_warm_below_cores(jobs), ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="proof") as pool:
         results = list(pool.map(grade, runs))
     return dict(zip(keys, results, strict=True))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from harness.errors import BadInput
-from harness.host.backends.standby import keep_warm
+from harness.host.backends.standby import keep_warm_below_cores
 from harness.host.batch.cohort import CohortOptions, cohort_view
 from harness.host.batch.discovery import IGNORED_ENTRIES, Task, detect_exercises, find_candidates, plan_tasks
 from harness.host.batch.gradebook import Gradebook, GradebookEntry
@@ -291,8 +291,8 @@ def run_batch(
 def _grade_locally(pending: list[tuple[Task, TaskKey]], *, jobs: int, record, grade) -> None:
     """Grade ``pending`` in ``jobs`` threads, each grading in its own subprocesses."""
     pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade-batch")
-    # Each run starts the next one's grader and worker while it grades (warm standbys).
-    with keep_warm():
+    # Below one job per core, each run starts the next one's grader and worker while it grades (warm standbys).
+    with keep_warm_below_cores(jobs):
         try:
             futures = [
                 pool.submit(lambda task, key: record(task, key, grade(task)), task, key) for task, key in pending
