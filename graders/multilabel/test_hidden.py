@@ -14,7 +14,7 @@ from multilabel_task import (
     make_label_model,
 )
 
-from harness.checks import expect_at_least, expect_raises_in_submission, expect_shape, expect_subset
+from harness.checks import expect_at_least, expect_raises_in_submission, expect_shape, expect_subset, safe_min
 
 # Calibration (CALIBRATION.md, 20 seeds, reference and every variant): the micro- and macro-F1 on 4,000 secret
 # test examples, at the thresholds tune_thresholds picks on validation data, are at least the minima noted
@@ -74,7 +74,7 @@ def test_tuning_helps_rare_label(submission, secret, measure):
     The probabilities are the label model's true ones, not the candidate's model's: this check judges
     ``tune_thresholds`` alone, so a model that trains badly loses the held-out F1 checks, not this one.
     """
-    gains = []
+    gains, shown = [], []
     for problem in range(TUNING_PROBLEMS):
         label_model = make_label_model(secret.rng(f"tuning problem {problem}: label model"))
         validation_x, validation_labels = label_model.sample(
@@ -95,16 +95,17 @@ def test_tuning_helps_rare_label(submission, secret, measure):
         test_probabilities = label_model.probabilities(test_x)
         tuned = float(label_f1(test_labels, threshold_labels(test_probabilities, thresholds))[RARE_LABEL])
         at_half = float(label_f1(test_labels, threshold_labels(test_probabilities, 0.5))[RARE_LABEL])
-        measure("rare label threshold", float(thresholds[RARE_LABEL]))
-        gains.append(measure("rare label F1 gain", tuned - at_half))
-        expect_at_least(
-            gains[-1],
-            MIN_RARE_LABEL_GAIN,
-            metric=f"on problem {problem + 1} of {TUNING_PROBLEMS}, the F1 of the rare label (8% of the examples) "
-            f"on {TEST_EXAMPLES} secret test examples at its tuned threshold ({tuned:.3f}) minus its F1 at 0.5 "
-            f"({at_half:.3f})",
-            hint="tune each label's threshold for that label's F1 on the validation data",
-        )
+        measure(f"rare label threshold, problem {problem + 1}", float(thresholds[RARE_LABEL]))
+        gains.append(tuned - at_half)
+        shown.append(f"problem {problem + 1}: {tuned:.3f} at its tuned threshold, {at_half:.3f} at 0.5")
+    smallest = measure("smallest rare label F1 gain", safe_min(gains, what="the rare label's F1 gains"))
+    expect_at_least(
+        smallest,
+        MIN_RARE_LABEL_GAIN,
+        metric=f"the smallest, over {TUNING_PROBLEMS} secret problems, of the rare label's F1 (8% of the examples) on "
+        f"{TEST_EXAMPLES} test examples at its tuned threshold minus its F1 at 0.5 ({'; '.join(shown)})",
+        hint="tune each label's threshold for that label's F1 on the validation data",
+    )
 
 
 @pytest.mark.points(1)
