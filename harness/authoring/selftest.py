@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,7 +96,7 @@ def _full_marks_on_every_seed(
     )
 
 
-def _mean_seconds(results) -> float:
+def _mean_seconds(results: Iterable[RunResult]) -> float:
     seconds = [result.durations.get("total_seconds", 0.0) for result in results]
     return sum(seconds) / max(len(seconds), 1)
 
@@ -184,14 +184,14 @@ def _judge_argument_mutant(exercise: Exercise, name: str, result: RunResult) -> 
 class _Plan:
     """What one exercise's proof grades, materialised in a folder, and the rows it already knows."""
 
-    correct: list[tuple[str, str, Path]] = field(default_factory=list)  # (subject, kind, path)
+    correct: list[tuple[str, str, Path]] = field(default_factory=list)  # (subject, name in the calibration, path)
     mutants: list[tuple[Mutant, Path]] = field(default_factory=list)
     argument_mutants: list[tuple[str, Path]] = field(default_factory=list)
     known_rows: list[SelftestRow] = field(default_factory=list)  # malformed files, unobservable arguments
 
 
 def _plan(exercise: Exercise, settings: SelftestSettings, folder: Path) -> _Plan:
-    plan = _Plan(correct=[("solution", "solution", exercise.solution_dir)])
+    plan = _Plan(correct=[("solution", REFERENCE, exercise.solution_dir)])
     slug = exercise.slug
 
     def place(subject_kind: str, mutant, name: str) -> Path | None:
@@ -209,7 +209,7 @@ def _plan(exercise: Exercise, settings: SelftestSettings, folder: Path) -> _Plan
     for variant in variants:
         path = place("variant", variant, f"variant {variant.name}")
         if path is not None:
-            plan.correct.append((f"variant {variant.name}", "variant", path))
+            plan.correct.append((f"variant {variant.name}", variant.name, path))
 
     try:
         mutants = exercise_mutants(exercise)
@@ -304,11 +304,12 @@ def prove_exercise(
         )
     calibration = Calibration(slug=exercise.slug, seeds=list(settings.seeds))
     rows = []
-    for subject, kind, _ in plan.correct:
+    for subject, name, _ in plan.correct:
         by_seed = {seed: results[subject, seed] for seed in settings.seeds}
+        kind = "solution" if name == REFERENCE else "variant"
         rows.append(_full_marks_on_every_seed(exercise, subject, kind, by_seed))
         for seed, result in by_seed.items():
-            calibration.add(REFERENCE if kind == "solution" else subject.removeprefix("variant "), seed, result)
+            calibration.add(name, seed, result)
     rows.append(_judge_skeleton(exercise, results["skeleton", settings.seeds[0]]))
     for mutant, _ in plan.mutants:
         by_seed = {seed: results[f"mutant {mutant.name}", seed] for seed in settings.mutant_seeds}
