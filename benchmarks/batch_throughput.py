@@ -1,7 +1,7 @@
 """Print the throughput of `grade batch` (submissions per minute) at -j 1 and -j 2 on copies of a reference solution.
 
     python benchmarks/batch_throughput.py [--slug cnn] [--copies 20] [--jobs 1 2] [--backend auto]
-                                          [--standbys on off]
+                                          [--standbys auto on off]
 
 Each setting grades the copies into a fresh gradebook (so nothing is skipped),
 and the scaling is the throughput at each -j divided by that at the first.

@@ -21,3 +21,16 @@ def test_available_cores_counts_this_process_affinity(monkeypatch):
     monkeypatch.setattr(standby.os, "sched_getaffinity", lambda pid: {3}, raising=False)
     monkeypatch.setattr(standby.os, "cpu_count", lambda: 64)
     assert standby.available_cores() == 1
+
+
+def test_a_dask_worker_keeps_standbys_only_below_its_threads_per_core():
+    """A Dask worker grades ``nthreads`` tasks at once: that, not 1, decides whether it keeps a standby."""
+    distributed = pytest.importorskip("distributed")
+    from harness.host.batch import cluster_task
+
+    assert cluster_task._worker_threads() == 1  # not in a worker
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=3, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        assert client.submit(cluster_task._worker_threads, pure=False).result() == 3

@@ -82,16 +82,27 @@ _WARM: list = []
 _WARM_LOCK = threading.Lock()
 
 
+def _worker_threads() -> int:
+    """How many tasks this Dask worker runs at once (1 outside a worker)."""
+    try:
+        from distributed import get_worker
+
+        return int(get_worker().state.nthreads)
+    except (ImportError, ValueError, AttributeError):
+        return 1
+
+
 def _stay_warm() -> None:
-    """Keep a standby grader warm in this worker process from its first task on, as local batches do.
+    """Keep a standby grader warm in this worker process from its first task on, as local batches do:
+    only while the worker runs fewer tasks at once than it has cores (see ``keep_warm_below_cores``).
 
     A standby left when the worker exits ends itself: its grader reads end-of-file on its standard input.
     """
     with _WARM_LOCK:
         if not _WARM:
-            from harness.host.backends.standby import keep_warm
+            from harness.host.backends.standby import keep_warm_below_cores
 
-            _WARM.append(keep_warm())
+            _WARM.append(keep_warm_below_cores(_worker_threads()))
             _WARM[0].__enter__()
             # End the standby (and remove its container) while the interpreter can still do so.
             atexit.register(_WARM[0].__exit__, None, None, None)
