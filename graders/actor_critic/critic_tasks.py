@@ -22,7 +22,7 @@ from harness.checks import (
     verify_keras_model,
 )
 
-TRAIN_DEADLINE_SECONDS = 60  # CPU seconds of one training; the reference needs about 3 s
+TRAIN_DEADLINE_SECONDS = 60  # CPU seconds of one training; the reference needs about 4 s
 
 GAMMA = 0.9
 # The corridor train() learns in: +1 for reaching the last cell, episodes start in a random cell but the last;
@@ -36,11 +36,16 @@ CORRIDOR = {
     "gamma": GAMMA,
     "random_start": True,
 }
+# Adam moves every weight by about its learning rate on each step, so a step changes a wider network's outputs
+# more.  At 0.03 / 0.05 (the contract's defaults) one episode swung the values of a correct agent with two
+# Dense(64, tanh) layers by 4 and saturated its policy the wrong way: it failed on 8 of 20 seeds, whatever the
+# number of episodes.  At 0.005 / 0.003 every correct solution learns on seeds 0-19 (CALIBRATION.md); 60
+# episodes give the slower steps time.
 TRAINING = {
-    "num_episodes": 40,
+    "num_episodes": 60,
     "gamma": GAMMA,
-    "actor_learning_rate": 0.03,
-    "critic_learning_rate": 0.05,
+    "actor_learning_rate": 0.005,
+    "critic_learning_rate": 0.003,
     "entropy_coefficient": 0.01,
 }
 TRAINING_SEEDS = (1, 2)  # the worker's seed plus these: (environment, training)

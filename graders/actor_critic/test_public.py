@@ -62,10 +62,11 @@ MAX_STEP_ERROR = 1e-2
 SAME_WEIGHTS_TOLERANCE = 1e-5
 
 # test_training_improves_policy: the exact expected discounted return of the trained policy, as a share of the way
-# from the initial policy (a fresh build_actor, 0) to the best policy (1).  The reference reaches 0.90 or more on
-# 20 seeds (CALIBRATION.md, median 0.998); an agent that does not learn stays near 0, and one whose actor loss has
-# the wrong sign goes below 0 (-0.2 to -0.9, seeds 0-4).  0.5 leaves a margin of 0.4 below the reference's worst.
-MIN_SHARE_OF_BEST = 0.5
+# from the initial policy (a fresh build_actor, 0) to the best policy (1).  Correct solutions reach 0.61 or more on
+# seeds 0-19 (the reference 0.61, two Dense(64, tanh) layers 0.68, a separate Softmax layer 0.74; CALIBRATION.md);
+# an agent that does not learn stays near 0 (plain SGD at these learning rates), and one whose actor loss has the
+# wrong sign goes below 0 (down to -1.8).  0.4 leaves a margin of 0.2 below the worst correct solution.
+MIN_SHARE_OF_BEST = 0.4
 
 # test_training_returns: the last episodes of the training, whose returns are compared with the final policy.
 LATE_EPISODES = 10
