@@ -14,7 +14,7 @@ import numpy as np
 DEEP_SHAPE = (8, 8, 3)
 DEEP_CLASSES = 3
 CHANNEL_SHIFT = 1.0  # added to the label's channel; every pixel has noise of standard deviation 1
-TRAIN_STEPS = 5  # Adam steps of the grader's training, one batch each
+TRAIN_STEPS = 10  # Adam steps of the grader's training, one batch each
 TRAIN_BATCH = 64
 LEARNING_RATE = 0.01
 JUDGE_IMAGES = 128

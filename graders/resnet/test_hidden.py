@@ -25,13 +25,16 @@ from harness.checks import expect_at_least, expect_scalar_close, model_outputs, 
 # (settings, output shape): a projection for the channels alone, and one for the stride alone
 OTHER_BLOCKS = ((((7, 7, 6), 12, 1), (7, 7, 12)), (((8, 8, 4), 4, 2), (4, 4, 4)))
 OTHER_RESNET = ((10, 14, 1), 4, [(4, 2), (6, 1)])
-DEEP_BLOCKS = 12
-# After 5 Adam steps (learning rate 0.01, 64 images each) the grader's copy of a 12-block ResNet classifies 128
+DEEP_BLOCKS = 20
+# After 10 Adam steps (learning rate 0.01, 64 images each) the grader's copy of a 20-block ResNet classifies 128
 # secret images; the same network without its shortcuts is trained alike; the gap is the difference.
-# Calibration (CALIBRATION.md, 3 seeds, reference and 3 variants): residual accuracy min 0.617 (median 1.0),
-# gap min 0.180 (median 0.33); the plain network reaches 0.32-0.67. The bars sit below the lowest correct
-# solution with a margin; the wrong structures (no shortcut, logits head, projection everywhere) fail the
-# structure precondition of the check, not these numbers.
+# The first design (12 blocks, 5 steps) failed a correct variant (He-initialised convolutions with biases) on 2 of
+# 20 seeds: its plain copy trained as well as the residual one (gap 0 and 0.05).  More steps do not help, the
+# plain copy then catches up (12 blocks, 20 steps: gap 0 on a seed); depth does, as in the ResNet paper.
+# Calibration of 20 blocks and 10 steps (measured outside the grader on seeds 0-19, that variant and the
+# reference; CALIBRATION.md for every variant): residual accuracy min 0.65 (median 1.0), plain 0.27-0.71, gap min
+# 0.18.  The bars sit below the lowest correct solution with a margin; the wrong structures (no shortcut, logits
+# head, projection everywhere) fail the structure precondition of the check, not these numbers.
 MIN_DEEP_ACCURACY = 0.45
 MIN_ACCURACY_GAP = 0.05
 
@@ -78,7 +81,7 @@ def test_resnet_follows_arguments(submission, rng):
 @pytest.mark.statistical
 @pytest.mark.points(3)
 def test_deep_stack_trains(submission, rng, measure):
-    """A 12-block ResNet (identity shortcuts, softmax head) learns in a few steps where it does not without shortcuts.
+    """A 20-block ResNet (identity shortcuts, softmax head) learns in a few steps where it does not without shortcuts.
 
     The grader trains its copy with sparse categorical cross-entropy on the model's probabilities, so it first
     requires the structure the contract gives this network: 12 Add layers, no projection (every block keeps its
