@@ -43,6 +43,11 @@ def corridor(secret, worker_seed) -> CorridorTask:
 @pytest.fixture(scope="session")
 def trained(submission, secret, corridor) -> Trained:
     """The candidate's train() run once on the run's corridor."""
+    return train_agent(submission, corridor, rng=secret.rng("trained actor"))
+
+
+def train_agent(submission, corridor: CorridorTask, *, rng: np.random.Generator) -> Trained:
+    """Run the candidate's train() on ``corridor``; read the policy of its verified actor in every cell."""
     model = corridor.model
     env = submission.Corridor(model.length, model.slip, model.max_steps, seed=corridor.env_seed)
     arguments = ", ".join(f"{key}={value}" for key, value in TRAINING.items())
@@ -61,9 +66,7 @@ def trained(submission, secret, corridor) -> Trained:
         ),
         what=f"returns from {call}",
     ).astype(np.float64)
-    rebuilt = verified(
-        submission, actor, what=f"the actor from {call}", rng=secret.rng("trained actor"), input_dim=model.length
-    )
+    rebuilt = verified(submission, actor, what=f"the actor from {call}", rng=rng, input_dim=model.length)
     probabilities = read_probabilities(
         rebuilt.predict(model.states)[0],
         rows=model.length,

@@ -39,13 +39,13 @@ CORRIDOR = {
 # Adam moves every weight by about its learning rate on each step, so a step changes a wider network's outputs
 # more.  At 0.03 / 0.05 (the contract's defaults) one episode swung the values of a correct agent with two
 # Dense(64, tanh) layers by 4 and saturated its policy the wrong way: it failed on 8 of 20 seeds, whatever the
-# number of episodes.  At 0.005 / 0.003 every correct solution learns on seeds 0-19 (CALIBRATION.md); 60
-# episodes give the slower steps time.
+# number of episodes.  At 0.01 / 0.005 and 60 episodes (measured outside the grader on 20 seeds) the reference's
+# worst share is 0.87 and that agent's 0.55; at 0.005 / 0.003 the reference learned too slowly on 2 of 20.
 TRAINING = {
     "num_episodes": 60,
     "gamma": GAMMA,
-    "actor_learning_rate": 0.005,
-    "critic_learning_rate": 0.003,
+    "actor_learning_rate": 0.01,
+    "critic_learning_rate": 0.005,
     "entropy_coefficient": 0.01,
 }
 TRAINING_SEEDS = (1, 2)  # the worker's seed plus these: (environment, training)
