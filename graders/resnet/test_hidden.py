@@ -33,8 +33,8 @@ DEEP_BLOCKS = 20
 # plain copy then catches up (12 blocks, 20 steps: gap 0 on a seed); depth does, as in the ResNet paper.
 # Calibration of 20 blocks and 10 steps (measured outside the grader on seeds 0-19, that variant and the
 # reference; CALIBRATION.md for every variant): residual accuracy min 0.63 (median 0.99), plain 0.27-0.77, gap min
-# 0.125 (median 0.36-0.46).  The bars sit below the lowest correct solution with a margin; the wrong structures (no shortcut, logits
-# head, projection everywhere) fail the structure precondition of the check, not these numbers.
+# 0.125 (median 0.36-0.46).  The bars sit below the lowest correct solution with a margin; the wrong structures
+# (no shortcut, logits head, projection everywhere) fail the structure precondition of the check, not these numbers.
 MIN_DEEP_ACCURACY = 0.45
 MIN_ACCURACY_GAP = 0.05
 
