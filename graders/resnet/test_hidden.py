@@ -37,6 +37,9 @@ DEEP_BLOCKS = 20
 # (no shortcut, logits head, projection everywhere) fail the structure precondition of the check, not these numbers.
 MIN_DEEP_ACCURACY = 0.45
 MIN_ACCURACY_GAP = 0.05
+# Even so, one training in 80 left a correct network (a stem with a bias) stuck at 0.66, below its plain copy's
+# 0.67 (seed 3 of the 20-seed selftest); a network that falls short gets fresh images, at most this many times.
+DEEP_ATTEMPTS = 3
 
 
 @pytest.mark.points(1)
@@ -84,8 +87,10 @@ def test_deep_stack_trains(submission, rng, measure):
     """A 20-block ResNet (identity shortcuts, softmax head) learns in a few steps where it does not without shortcuts.
 
     The grader trains its copy with sparse categorical cross-entropy on the model's probabilities, so it first
-    requires the structure the contract gives this network: 12 Add layers, no projection (every block keeps its
-    shape), a softmax head.
+    requires the structure the contract gives this network: 20 Add layers, no projection (every block keeps its
+    shape), a softmax head.  A short training can go wrong by bad luck for a correct network too; one that falls
+    short is trained again from the same initial weights on fresh secret images, at most ``DEEP_ATTEMPTS``
+    trainings in all, and the first that passes (else the one with the largest gap) is judged.
     """
     settings = (DEEP_SHAPE, DEEP_CLASSES, [(8, 1)] * DEEP_BLOCKS)
     call = resnet_call(settings).replace(str([(8, 1)] * DEEP_BLOCKS), f"[(8, 1)] * {DEEP_BLOCKS}")
@@ -93,18 +98,35 @@ def test_deep_stack_trains(submission, rng, measure):
     verified = verify_keras_model(submission, handle, rng=rng, what=call)
     expect_resnet_structure(verified, settings)
     plain = without_shortcuts(verified.model)
-    images, labels = channel_images(rng, TRAIN_STEPS * TRAIN_BATCH)
-    judge_images, judge_labels = channel_images(rng, JUDGE_IMAGES)
-    residual = train_briefly(verified.model, images, labels, judge_images, judge_labels)
-    without = train_briefly(plain, images, labels, judge_images, judge_labels)
-    for prefix, result in (("residual", residual), ("plain", without)):
-        for name, value in result.items():
-            measure(f"{prefix} {name}", value)
-        measure(f"{prefix} relative loss drop", 1 - result["loss after"] / result["loss before"])
-    gap = measure("accuracy gap", residual["accuracy after"] - without["accuracy after"])
+    initial_weights = (verified.model.get_weights(), plain.get_weights())
+    attempts: list[tuple[dict, dict, float]] = []
+    for attempt in range(DEEP_ATTEMPTS):
+        verified.model.set_weights(initial_weights[0])
+        plain.set_weights(initial_weights[1])
+        images, labels = channel_images(rng, TRAIN_STEPS * TRAIN_BATCH)
+        judge_images, judge_labels = channel_images(rng, JUDGE_IMAGES)
+        residual = train_briefly(verified.model, images, labels, judge_images, judge_labels)
+        without = train_briefly(plain, images, labels, judge_images, judge_labels)
+        gap = residual["accuracy after"] - without["accuracy after"]
+        attempts.append((residual, without, gap))
+        if attempt == 0:
+            for prefix, result in (("residual", residual), ("plain", without)):
+                for name, value in result.items():
+                    measure(f"{prefix} {name}", value)
+                measure(f"{prefix} relative loss drop", 1 - result["loss after"] / result["loss before"])
+            measure("accuracy gap", gap)
+        if residual["accuracy after"] >= MIN_DEEP_ACCURACY and gap >= MIN_ACCURACY_GAP:
+            break
+    measure("trainings", len(attempts))
+    passing = [item for item in attempts if item[0]["accuracy after"] >= MIN_DEEP_ACCURACY]
+    residual, without, gap = (passing or attempts)[int(np.argmax([item[2] for item in (passing or attempts)]))]
+    measure("judged accuracy gap", gap)
+    tried = "; ".join(
+        f"{item[0]['accuracy after']:.3f} with shortcuts, {item[1]['accuracy after']:.3f} without" for item in attempts
+    )
     what = (
         f"after {TRAIN_STEPS} Adam steps by the grader on {TRAIN_BATCH} images each, the accuracy on "
-        f"{JUDGE_IMAGES} secret images of {call}"
+        f"{JUDGE_IMAGES} secret images of {call} (best of {len(attempts)} training(s): {tried})"
     )
     expect_at_least(
         residual["accuracy after"],
