@@ -36,6 +36,7 @@ from harness.grader.expect_training import (
     expect_unchanged,
     largest_change,
     model_outputs,
+    until_one_passes,
 )
 from harness.grader.failures import (
     CheckFailed,
@@ -92,6 +93,7 @@ __all__ = [
     "relative_error",
     "safe_max",
     "safe_min",
+    "until_one_passes",
     "verify_compiled_loss",
     "verify_keras_model",
 ]

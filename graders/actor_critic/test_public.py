@@ -34,6 +34,7 @@ from harness.checks import (
     expect_subset,
     largest_change,
     safe_max,
+    until_one_passes,
 )
 
 # (rewards, next_values, dones, gamma, expected TD targets, what the case shows), worked out by hand.
@@ -379,18 +380,18 @@ def test_training_improves_policy(submission, rng, secret, worker_seed, corridor
     falls short gets up to two more trainings on fresh corridors, and the best of them is judged.  A wrong agent
     fails all of them.
     """
-    share, outcome = _share_of_best(submission, rng, corridor, trained)
-    shares, outcomes = [share], [outcome]
-    for attempt in range(1, TRAINING_ATTEMPTS):
-        if safe_max(shares, what="the shares of the best return so far") >= MIN_SHARE_OF_BEST:
-            break
-        fresh = corridor_task(secret.rng(f"corridor, attempt {attempt + 1}"), worker_seed + RETRY_SEED_STRIDE * attempt)
-        retrained = train_agent(submission, fresh, rng=secret.rng(f"trained actor, attempt {attempt + 1}"))
-        share, outcome = _share_of_best(submission, rng, fresh, retrained)
-        shares.append(share)
-        outcomes.append(outcome)
+
+    def attempt(number: int) -> tuple[float, str]:
+        if number == 0:
+            return _share_of_best(submission, rng, corridor, trained)
+        fresh = corridor_task(secret.rng(f"corridor, attempt {number + 1}"), worker_seed + RETRY_SEED_STRIDE * number)
+        retrained = train_agent(submission, fresh, rng=secret.rng(f"trained actor, attempt {number + 1}"))
+        return _share_of_best(submission, rng, fresh, retrained)
+
+    results = until_one_passes(attempt, lambda result: result[0] >= MIN_SHARE_OF_BEST, attempts=TRAINING_ATTEMPTS)
+    shares, outcomes = [share for share, _ in results], [outcome for _, outcome in results]
     measure("first share_of_best", shares[0])
-    measure("trainings", len(shares))
+    measure("trainings", len(results))
     best = measure("share_of_best", safe_max(shares, what="the shares of the best return of the trainings"))
     expect_at_least(
         best,

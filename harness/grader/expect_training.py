@@ -8,14 +8,16 @@ found and where to look, and each fails closed on NaN, infinity and zero over ze
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
 from harness.grader.expect import _hint, describe, expect_array, expect_finite, expect_shape, reference_values
 from harness.grader.failures import CheckFailed
 from harness.grader.proxy import Handle
+
+Attempt = TypeVar("Attempt")
 
 
 def expect_numbers(values: Any, *, what: str, length: int | None = None, hint: str | None = None) -> list[float]:
@@ -157,3 +159,24 @@ def model_outputs(
     """``model.predict_on_batch(inputs)`` as a finite float64 array of ``shape``, or fail."""
     array = expect_shape(model.predict_on_batch(inputs), shape, what=what, hint=hint)
     return expect_finite(array, what=what, hint=hint).astype(np.float64)
+
+
+def until_one_passes(
+    run: Callable[[int], Attempt], passes: Callable[[Attempt], bool], *, attempts: int
+) -> list[Attempt]:
+    """Call ``run(0)``, ``run(1)``, ... until one result ``passes`` or ``attempts`` calls were made; return them all.
+
+    For a check that judges one short training on secret data: a correct solution can fail one by bad luck (a
+    policy saturated early, a network stuck for a few steps), and a bar low enough to absorb that lets wrong
+    solutions through.  Each attempt must draw fresh secret data; the check then judges the last result, which
+    passed if any did.  A wrong solution fails every attempt, and only a failing attempt costs another.
+    ``passes`` must be false for NaN (``value >= bar`` is), so that a NaN is retried and then fails closed.
+    """
+    if attempts < 1:
+        raise ValueError(f"attempts must be at least 1, not {attempts}")
+    results = []
+    for attempt in range(attempts):
+        results.append(run(attempt))
+        if passes(results[-1]):
+            break
+    return results

@@ -24,6 +24,7 @@ from harness.checks import (
     relative_error,
     safe_max,
     safe_min,
+    until_one_passes,
 )
 
 
@@ -111,3 +112,27 @@ def test_ratio_against_a_baseline_fails_closed():
         expect_ratio_at_most(math.nan, 4.0, 0.5, metric="RMSE", baseline_name="the mean's RMSE")
     with pytest.raises(CheckFailed, match="cannot be compared"):
         expect_ratio_at_most(0.0, 0.0, 0.5, metric="RMSE", baseline_name="the mean's RMSE")
+
+
+def test_until_one_passes_stops_at_the_first_pass_and_returns_every_attempt():
+    calls = []
+
+    def run(number):
+        calls.append(number)
+        return [0.1, 0.7, 0.9][number]
+
+    results = until_one_passes(run, lambda share: share >= 0.5, attempts=3)
+    assert results == [0.1, 0.7]  # the last result is the one that passed
+    assert calls == [0, 1]  # no attempt after a pass
+
+
+def test_until_one_passes_makes_every_attempt_when_none_passes_and_retries_nan():
+    results = until_one_passes(lambda number: [math.nan, 0.2, 0.1][number], lambda share: share >= 0.5, attempts=3)
+    assert results[1:] == [0.2, 0.1] and math.isnan(results[0])
+    with pytest.raises(CheckFailed):  # judging them then fails closed on the NaN
+        safe_max(results, what="the shares")
+
+
+def test_until_one_passes_needs_an_attempt():
+    with pytest.raises(ValueError, match="at least 1"):
+        until_one_passes(lambda number: 1.0, lambda value: True, attempts=0)
