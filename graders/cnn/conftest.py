@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harness.checks import expect_changed, import_keras_in_background, verify_keras_model
+from harness.checks import expect_changed, verify_keras_model
 
 IMAGE_SIZE = 16
 INPUT_SHAPE = (IMAGE_SIZE, IMAGE_SIZE, 1)
@@ -46,9 +46,6 @@ TRAIN_DEADLINE_SECONDS = 60
 PROBE_IMAGES = 8  # secret images on which a model's description is verified
 STEP_IMAGES = 120  # the small set the step checks train fresh models on
 STEP_BATCHES = 4  # batch_size 30 (not Keras' default 32): 4 optimizer steps per epoch
-
-
-import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 def _draw_bar(image: np.ndarray, label: int, rng: np.random.Generator) -> None:

@@ -27,16 +27,12 @@ from harness.checks import (
     expect_scalar_close,
     expect_shape,
     expect_type,
-    import_keras_in_background,
     verify_keras_model,
 )
 
 FACTORS = {"rotation": 0.07, "zoom": 0.12, "contrast": 0.3}  # none is the default, so an ignored one shows
 BATCH_SIZES = (8, 16)  # the main batch size is drawn from [8, 16]: never Keras's or the contract's 32
 FULL_BATCHES = (3, 5)  # the main set holds 3 or 4 full batches and a partial one
-
-
-import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 @dataclass

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from forecast_tasks import HORIZON, STEPS, TRAIN_SIZE, Prepared, Series, prepare, probe_windows, seasonal_series
 
-from harness.checks import expect_changed, import_keras_in_background, verify_keras_model
+from harness.checks import expect_changed, verify_keras_model
 
 EPOCHS = 10  # 250 optimizer steps on 782 windows
 BATCH_SIZE = 32
@@ -27,9 +27,6 @@ TRAIN_DEADLINE_SECONDS = 60  # CPU seconds; the reference needs 2-3
 STEP_WINDOWS = 96  # the small training set of the step checks
 STEP_BATCHES = 4  # mini-batches of 24: four optimizer steps per epoch
 PROBE_WINDOWS = 8
-
-
-import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 @dataclass

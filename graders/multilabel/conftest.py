@@ -34,12 +34,9 @@ from harness.checks import (
     expect_in_range,
     expect_shape,
     expect_subset,
-    import_keras_in_background,
     model_outputs,
     verify_keras_model,
 )
-
-import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 @dataclass

@@ -15,14 +15,11 @@ import numpy as np
 import pytest
 from resnet_data import feature_maps
 
-from harness.checks import import_keras_in_background, verify_keras_model
+from harness.checks import verify_keras_model
 
 IDENTITY_BLOCK = ((9, 10, 8), 8, 1)  # (input_shape, filters, stride): the shortcut is the input itself
 PROJECTION_BLOCK = ((9, 10, 6), 12, 2)  # odd height: the output is ceil(9 / 2) = 5 high
 PROBE_MAPS = 8
-
-
-import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 def block_call(settings: tuple) -> str:

@@ -26,16 +26,13 @@ import pytest
 import utterances
 from utterances import STEP_UTTERANCES
 
-from harness.checks import expect_changed, import_keras_in_background, verify_keras_model
+from harness.checks import expect_changed, verify_keras_model
 
 TRAIN_UTTERANCES = 240
 EPOCHS = 6  # 60 optimizer steps: the reference reaches ~0.99 accuracy (CALIBRATION.md); not train's default 5
 BATCH_SIZE = 24  # not train's default 32, so that a train ignoring it shows
 TRAIN_DEADLINE_SECONDS = 60
 PROBE_UTTERANCES = 8  # secret utterances on which a model's description is verified
-
-
-import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 @dataclass

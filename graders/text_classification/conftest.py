@@ -43,9 +43,7 @@ from text_tasks import (
     random_token_ids,
 )
 
-from harness.checks import import_keras_in_background, model_outputs, verify_keras_model
-
-import_keras_in_background()  # every run verifies models, which needs Keras here too
+from harness.checks import model_outputs, verify_keras_model
 
 
 @dataclass

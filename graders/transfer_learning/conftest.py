@@ -52,11 +52,8 @@ from harness.checks import (
     CheckFailed,
     SubmissionProblem,
     VerifiedModel,
-    import_keras_in_background,
     verify_compiled_loss,
 )
-
-import_keras_in_background()  # every run verifies models, which needs Keras here too
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
 from dataclasses import dataclass
@@ -31,6 +32,25 @@ from harness.wire.versions import library_versions
 PROGRESS_FILE_NAME = "progress.jsonl"  # beside the result: one JSON line per check started and finished
 AUTOLOAD_VARIABLE = "PYTEST_DISABLE_PLUGIN_AUTOLOAD"
 RECORD_CALLS_VARIABLE = "GRADE_RECORD_CALLS"  # benchmarks: write every request sent to the worker here
+# A grader module that imports Keras or TensorFlow, or verifies the candidate's models, needs Keras in this process.
+KERAS_USE = re.compile(r"^\s*(?:import|from)\s+(?:keras|tensorflow)\b|\bverify_keras_model\b", re.MULTILINE)
+
+
+def grader_uses_keras(grader_dir: Path) -> bool:
+    """Whether any of the grader's own modules (beside its checks) imports Keras or verifies models."""
+    return any(KERAS_USE.search(path.read_text(encoding="utf-8", errors="replace")) for path in grader_dir.glob("*.py"))
+
+
+def start_grader_imports(grader_dir: Path) -> None:
+    """Import Keras here on a thread while the worker imports TensorFlow, when the grader will need it.
+
+    Otherwise the first check that verifies a model waits ~3 s for the import, after the worker's own import:
+    on two cores the two imports overlap instead.
+    """
+    if grader_uses_keras(grader_dir):
+        from harness.grader.keras_models import import_keras_in_background
+
+        import_keras_in_background()
 
 
 def pin_own_threads(threads: int) -> None:
@@ -84,6 +104,7 @@ def start_standby(*, grader_dir: Path, threads: int, worker_user, cgroup: str | 
         exercise, module_file=None, seed=0, worker_user=worker_user, threads=threads, cgroup=cgroup
     )
     submission.spawn()
+    start_grader_imports(grader_dir)
     import pytest  # noqa: F401 - imported now, while nothing waits for it
 
     import harness.grader.plugin  # noqa: F401
@@ -113,6 +134,7 @@ def run_checks(*, spec: RunSpec, quiet: bool = True, standby: Standby | None = N
             cgroup=spec.cgroup,
         )
         submission.spawn()  # the worker imports the candidate's libraries while pytest starts up here
+        start_grader_imports(grader_dir)
     if str(grader_dir) not in sys.path:
         sys.path.insert(0, str(grader_dir))  # helper modules beside the checks import by name
     import pytest
