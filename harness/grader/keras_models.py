@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,8 +278,11 @@ def verify_keras_model(
         if rng is None:
             raise ValueError("verify_keras_model needs rng= (secret inputs) or probe_inputs=")
         probe_inputs = _probe_from_shapes(rebuilt, rng, what=what)
-    expected = verified.predict(probe_inputs)
-    observed = _as_float_arrays(handle.predict_on_batch(probe_inputs), what=f"{what}.predict_on_batch(x)")
+    # The rebuild predicts on a thread while the worker predicts: the two processes use both cores.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="verify") as pool:
+        expected_outputs = pool.submit(verified.predict, probe_inputs)
+        observed = _as_float_arrays(handle.predict_on_batch(probe_inputs), what=f"{what}.predict_on_batch(x)")
+        expected = expected_outputs.result()
     if len(observed) != len(expected) or any(a.shape != b.shape for a, b in zip(observed, expected)):
         raise UnverifiableModel(
             f"{what}.predict_on_batch(x) gave outputs of shapes {[a.shape for a in observed]}, but the model its "
