@@ -8,6 +8,7 @@ to compute what the candidate's models compute.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -101,12 +102,21 @@ def probe(submission, secret) -> Probe:
     source = rng.integers(3, PROBE_VOCAB, size=PROBE_SOURCE_LENGTH).astype(np.int32)
     target = rng.integers(3, PROBE_VOCAB, size=PROBE_TARGET_LENGTH).astype(np.int32)
     start_token = int(rng.integers(3, PROBE_VOCAB))
-    history = submission.with_deadline(60).train_seq2seq(
-        handle, np.tile(source, (PROBE_ROWS, 1)), np.tile(target, (PROBE_ROWS, 1)), start_token, **PROBE
-    )
-    expected, batch_losses = simulate_probe(
-        start.model, source, target, start_token, PROBE_BATCHES, PROBE["epochs"], PROBE["learning_rate"]
-    )
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="simulate probe") as pool:  # while the worker trains
+        simulation = pool.submit(
+            simulate_probe,
+            start.model,
+            source,
+            target,
+            start_token,
+            PROBE_BATCHES,
+            PROBE["epochs"],
+            PROBE["learning_rate"],
+        )
+        history = submission.with_deadline(60).train_seq2seq(
+            handle, np.tile(source, (PROBE_ROWS, 1)), np.tile(target, (PROBE_ROWS, 1)), start_token, **PROBE
+        )
+        expected, batch_losses = simulation.result()
     after = verified(submission, handle, rng, what="the model after train_seq2seq", vocab=PROBE_VOCAB)
     decoder_inputs = np.concatenate([[start_token], target[:-1]]).astype(np.int32)
     inputs = [np.tile(source, (8, 1)), np.tile(decoder_inputs, (8, 1))]
