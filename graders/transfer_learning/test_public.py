@@ -34,11 +34,12 @@ INTEGER_LABEL_LOSSES = ("SparseCategoricalCrossentropy", "sparse_categorical_cro
 # |g| / (|g| + 1e-7): the largest change is the learning rate to 0.1% (CALIBRATION.md: 1.000 min and max over
 # every correct solution). Another learning rate, or more than one step, lands far outside 0.9-1.1.
 STEP_RATIO = (0.9, 1.1)
-# Calibration (CALIBRATION.md, so far 3 seeds, reference and every variant): the held-out accuracy after
-# train_head alone is 0.554 at least, median 0.681; chance is 0.25, and the mutants with Adam's default learning
-# rate or without the pretrained weights fail this check on the selftest seeds. The margin is thin (0.054):
-# recheck it with the 20-seed calibration.
-MIN_HEAD_ACCURACY = 0.5
+# Calibration (CALIBRATION.md, 20 seeds, reference and every variant): the held-out accuracy after train_head
+# alone is 0.486 at least (a variant with Dropout(0.2) before the head, seed 19; the reference's lowest is 0.561),
+# median 0.734; chance is 0.25.  Wrong solutions on the same data: Adam's default learning rate instead of the one
+# given 0.19-0.29, a base without its pretrained weights 0.25-0.33 (seeds 0, 3, 19).  The bar sits between them;
+# it was 0.5, which the 20-seed selftest found failing that correct variant.
+MIN_HEAD_ACCURACY = 0.42
 
 
 @pytest.mark.points(2)
