@@ -28,11 +28,15 @@ HELD_OUT_IMAGES = 400
 MIN_MEAN_IOU = 0.45
 MIN_ACCURACY = 0.6
 # A second detector, for 24x24 images and 4 classes (the fourth a plus sign), trained on 256 images: its box MSE
-# and class cross-entropy on them must fall by OTHER_MIN_RELATIVE_DROP. Calibration (3 seeds): a correct variant
-# (linear box head, MAE) dropped its cross-entropy by only 0.479 on two seeds, so the bar is 0.3, not the 0.5 of
-# test_detector_learns; a detector that does not learn stays near 0.
+# and class cross-entropy on them must fall.  Calibration (CALIBRATION.md, 20 seeds, reference and every variant):
+# the box MSE falls by 0.905 at least; the cross-entropy by 0.205 at least, from a correct variant (linear box head,
+# MAE weighted 5) whose box loss leaves the class head little of the shared features; the reference's lowest is
+# 0.854.  Wrong solutions on the same data (seeds 0, 8, 18): a class head that is not trained -0.08 to -0.15,
+# labels out of step with their images -0.76 to -1.1; a box head that is not trained keeps its box MSE.  The
+# class bar was 0.3 until the 20-seed selftest found that variant at 0.205 and 0.247 (seeds 8 and 18).
 OTHER_SIZE, OTHER_CLASSES, OTHER_TRAIN_IMAGES = 24, 4, 256
-OTHER_MIN_RELATIVE_DROP = 0.3
+OTHER_MIN_BOX_DROP = 0.3
+OTHER_MIN_CLASS_DROP = 0.1
 
 
 def reference_iou(first, second) -> np.ndarray:
@@ -196,14 +200,14 @@ def test_detector_other_shape_and_classes(submission, secret, measure):
     measure("cross-entropy drop, 24x24 and 4 classes", 1 - entropies[1] / entropies[0] if entropies[0] > 0 else 0.0)
     expect_loss_decreases(
         errors,
-        min_relative_drop=OTHER_MIN_RELATIVE_DROP,
+        min_relative_drop=OTHER_MIN_BOX_DROP,
         what=f"the mean squared error of the boxes of {call} on its {OTHER_TRAIN_IMAGES} training "
         "images, before and after train_detector",
         hint="keras.Input(shape=input_shape), and train_detector fitting the model, images and boxes it is given",
     )
     expect_loss_decreases(
         entropies,
-        min_relative_drop=OTHER_MIN_RELATIVE_DROP,
+        min_relative_drop=OTHER_MIN_CLASS_DROP,
         what=f"the class cross-entropy of {call} on its {OTHER_TRAIN_IMAGES} training images, "
         "before and after train_detector",
         hint="the class head's num_classes units, and the labels train_detector is given",
