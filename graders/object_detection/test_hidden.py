@@ -21,10 +21,11 @@ from detection_models import (
 from harness.checks import expect_at_least, expect_close, expect_loss_decreases, verify_keras_model
 
 HELD_OUT_IMAGES = 400
-# Calibration (CALIBRATION.md, 3 seeds so far, reference and every variant): the mean IoU of the predicted and true
-# boxes of 400 secret images, and the class accuracy on them. Wrong solutions on the same data: predicting the
-# mean training box gives a mean IoU of about 0.25; a box head that is not trained about 0; guessing the class
-# 0.33. The thresholds sit below the lowest correct solution with a margin and well above those.
+# Calibration (CALIBRATION.md, 20 seeds, reference and every variant): the mean IoU of the predicted and true
+# boxes of 400 secret images is 0.523 at least (median 0.672), the class accuracy on them 0.743 (median 0.943).
+# Wrong solutions on the same data: predicting the mean training box gives a mean IoU of about 0.25; a box head
+# that is not trained about 0; guessing the class 0.33. The thresholds sit below the lowest correct solution with
+# a margin and well above those.
 MIN_MEAN_IOU = 0.45
 MIN_ACCURACY = 0.6
 # A second detector, for 24x24 images and 4 classes (the fourth a plus sign), trained on 256 images: its box MSE
