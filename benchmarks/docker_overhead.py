@@ -20,6 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine_load import check_load  # noqa: E402
+
+from harness.authoring.proof_runs import SELFTEST_SECRET  # noqa: E402
 from harness.host.backends.base import RunRequest  # noqa: E402
 from harness.host.backends.docker import DockerBackend  # noqa: E402
 from harness.host.backends.local import LocalBackend  # noqa: E402
@@ -48,6 +51,7 @@ def trivial_request(folder: Path) -> RunRequest:
         module_file="trivial.py",
         seed=0,
         include_hidden=False,
+        data_secret=SELFTEST_SECRET,
     )
 
 
@@ -56,7 +60,12 @@ def pilot_request(slug: str, folder: Path) -> RunRequest:
     exercise = get_exercise(slug)
     staged = stage_submission(ROOT / "solutions" / slug, folder / "submission", module=exercise.module)
     return RunRequest(
-        exercise=exercise, submission_dir=staged.directory, module_file=staged.module_file, seed=0, include_hidden=True
+        exercise=exercise,
+        submission_dir=staged.directory,
+        module_file=staged.module_file,
+        seed=0,
+        include_hidden=True,
+        data_secret=SELFTEST_SECRET,
     )
 
 
@@ -86,11 +95,14 @@ def measure(request: RunRequest, backends: dict, runs: int) -> dict[str, list[fl
     return times
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("slugs", nargs="*", help="exercises (default: trivial and the pilots that exist)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--force", action="store_true", help="measure even on a busy machine")
     options = parser.parse_args()
+    if not check_load(options.force):
+        return 2
     slugs = options.slugs or ["trivial", *(slug for slug in PILOTS if (ROOT / "solutions" / slug).is_dir())]
     backends = {"local": LocalBackend(), "docker": DockerBackend()}
     print(f"image {backends['docker'].image}, {options.runs} runs per backend")
@@ -104,7 +116,8 @@ def main() -> None:
         overheads.append(docker - local)
         print(f"{slug:<12} {local:>13.2f} s {docker:>14.2f} s {docker - local:>7.2f} s")
     print(f"median overhead per run: {statistics.median(overheads):.2f} s (target: 1.5 s or less)")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

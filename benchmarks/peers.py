@@ -56,6 +56,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from machine_load import MAX_LOAD_PER_CORE, check_load
+
 ROOT = Path(__file__).resolve().parent.parent
 CHECKS_FOLDER = Path(__file__).resolve().parent / "peers"
 GRADE = ROOT / ".venv" / "bin" / "grade"
@@ -65,7 +67,7 @@ EXERCISES = ("cnn", "conv_layer")
 TOOLS = ("ours", "nbgrader", "otter", "direct")
 PEER_PACKAGES = {"nbgrader": "nbgrader==0.9.6", "otter": "otter-grader==7.0.0"}
 PINNED = ("numpy", "tensorflow-cpu", "keras")
-MAX_LOAD_PER_CORE = 1.5
+
 CELL_TIMEOUT_SECONDS = 1800
 
 # The measuring subprocess: runs each command of a JSON list (argv, cwd) in turn, then prints wall and CPU seconds.
@@ -485,18 +487,6 @@ def print_table(title: str, jobs: list[Job]) -> None:
         cpu_ratio = f"{ours[1] / cpu:.2f}" if ours and cpu > 0 else "-"
         print(f"  {job.tool:<9} {wall:9.1f} {cpu:9.1f} {wall_ratio:>13} {cpu_ratio:>12}  {job.score}")
     print(flush=True)
-
-
-def check_load(force: bool) -> bool:
-    """Print the load average; False when it is above the limit per core and --force is not given."""
-    cores = os.cpu_count() or 1
-    load = os.getloadavg()
-    averages = " ".join(f"{value:.2f}" for value in load)
-    print(f"{cores} cores, load average {averages} at start ({load[0] / cores:.2f} per core)")
-    if load[0] / cores > MAX_LOAD_PER_CORE and not force:
-        print(f"refusing to measure above {MAX_LOAD_PER_CORE} per core; wait, or pass --force", file=sys.stderr)
-        return False
-    return True
 
 
 def prepare_peers(cache_dir: Path, tools: list[str]) -> dict[str, Path]:
