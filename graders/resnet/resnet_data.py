@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from harness.checks import EagerAdam
+
 DEEP_SHAPE = (8, 8, 3)
 DEEP_CLASSES = 3
 CHANNEL_SHIFT = 1.0  # added to the label's channel; every pixel has noise of standard deviation 1
-TRAIN_STEPS = 10  # Adam steps of the grader's training, one batch each
+TRAIN_STEPS = 5  # Adam steps of the grader's training, one batch each
 TRAIN_BATCH = 64
 LEARNING_RATE = 0.01
 JUDGE_IMAGES = 128
@@ -47,7 +49,7 @@ def train_briefly(
     import tensorflow as tf
 
     loss_function = keras.losses.SparseCategoricalCrossentropy()
-    optimizer = keras.optimizers.Adam(LEARNING_RATE)
+    optimizer = EagerAdam(LEARNING_RATE)  # keras.optimizers.Adam's updates bit for bit, without its per-variable cost
 
     def judge() -> tuple[float, float]:
         probabilities = np.asarray(model(judge_images, training=True), dtype=np.float64)
@@ -59,14 +61,7 @@ def train_briefly(
         batch = slice(step * TRAIN_BATCH, (step + 1) * TRAIN_BATCH)
         with tf.GradientTape() as tape:
             loss = loss_function(labels[batch], model(images[batch], training=True))
-        gradients = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(
-            [
-                (gradient, variable)
-                for gradient, variable in zip(gradients, model.trainable_variables)
-                if gradient is not None
-            ]
-        )
+        optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
     loss_after, accuracy_after = judge()
     return {
         "loss before": loss_before,
