@@ -66,6 +66,21 @@ def test_eager_adam_moves_weights_with_gradients_only():
     assert all(np.isfinite(weight).all() for weight in after)
 
 
+@pytest.mark.slow
+def test_eager_adam_refuses_sparse_gradients():
+    import keras
+    import tensorflow as tf
+
+    embedding = keras.layers.Embedding(10, 3)
+    embedding.build((None, 4))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(embedding(tf.constant([[1, 2, 3, 4]])))
+    gradients = tape.gradient(loss, embedding.trainable_variables)
+    assert isinstance(gradients[0], tf.IndexedSlices)  # what Keras gives an embedding: the case refused
+    with pytest.raises(ValueError, match="IndexedSlices"):
+        EagerAdam(0.01).apply(gradients, embedding.trainable_variables)
+
+
 @pytest.mark.parametrize(
     "arguments", [{"learning_rate": 0.0}, {"learning_rate": -1.0}, {"learning_rate": 0.01, "beta_1": 1.0}]
 )
