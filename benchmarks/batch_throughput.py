@@ -1,11 +1,12 @@
 """Print the throughput of `grade batch` (submissions per minute) at -j 1 and -j 2 on copies of a reference solution.
 
     python benchmarks/batch_throughput.py [--slug cnn] [--copies 20] [--jobs 1 2] [--backend auto]
-                                          [--standbys auto on off]
+                                          [--standbys auto on off] [--force]
 
 Each setting grades the copies into a fresh gradebook (so nothing is skipped),
 and the scaling is the throughput at each -j divided by that at the first.
-Issue 5 asks for 20 copies of the cnn solution at -j 1 and -j 2.
+Issue 5 asks for 20 copies of the cnn solution at -j 1 and -j 2. The load average is
+printed first; above 1.5 per core the run is refused (``--force`` runs it anyway).
 
 ``--standbys off`` grades as batches did before warm standbys (issue 17): every run
 starts its grader and worker, and imports the exercise's libraries, only when its turn
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import shutil
 import sys
 import tempfile
@@ -26,6 +26,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from machine_load import check_load  # noqa: E402
 
 import harness.host.batch.runner as batch_runner  # noqa: E402
 from harness.host.backends.standby import keep_warm  # noqa: E402
@@ -60,7 +62,10 @@ def main() -> int:
         choices=("auto", "on", "off"),
         help="warm standbys: below one job per core (auto), always, never",
     )
+    parser.add_argument("--force", action="store_true", help="measure even on a busy machine")
     options = parser.parse_args()
+    if not check_load(options.force):
+        return 2
     solution = ROOT / "solutions" / options.slug
     try:
         exercise = get_exercise(options.slug)
@@ -70,10 +75,7 @@ def main() -> int:
     if not solution.is_dir():
         print(f"cannot benchmark: {solution} does not exist yet", file=sys.stderr)
         return 2
-    print(
-        f"{options.copies} copies of solutions/{options.slug}, backend {options.backend}, "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start"
-    )
+    print(f"{options.copies} copies of solutions/{options.slug}, backend {options.backend}")
     print(
         f"{'standbys':>8} {'jobs':>4} {'wall (s)':>9} {'per minute':>11} {'scaling':>8} "
         f"{'mean score':>11} {'errors':>7}"

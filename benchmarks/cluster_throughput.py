@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine_load import check_load  # noqa: E402
+
 from harness.host.batch.gradebook import Gradebook  # noqa: E402
 from harness.host.batch.runner import run_batch  # noqa: E402
 from harness.project import get_exercise  # noqa: E402
@@ -138,14 +140,8 @@ def main() -> int:
     parser.add_argument("--copies", type=int, default=12)
     parser.add_argument("--force", action="store_true", help="run even on a loaded machine")
     options = parser.parse_args()
-    cores, load = os.cpu_count() or 1, os.getloadavg()[0]
-    print(f"{options.copies} copies of solutions/{options.slug}; {cores} CPUs, load average {load:.1f} at start")
-    if load > cores / 2 and not options.force:
-        print(
-            f"refused: load {load:.1f} is above half the cores; the figures would measure the other load "
-            "(--force to run anyway)",
-            file=sys.stderr,
-        )
+    print(f"{options.copies} copies of solutions/{options.slug}")
+    if not check_load(options.force, limit=0.5):  # the cluster's overhead is small: other load would swamp it
         return 2
     rows = []
     with tempfile.TemporaryDirectory(prefix="cluster-throughput-") as scratch:

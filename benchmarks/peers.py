@@ -67,7 +67,6 @@ EXERCISES = ("cnn", "conv_layer")
 TOOLS = ("ours", "nbgrader", "otter", "direct")
 PEER_PACKAGES = {"nbgrader": "nbgrader==0.9.6", "otter": "otter-grader==7.0.0"}
 PINNED = ("numpy", "tensorflow-cpu", "keras")
-
 CELL_TIMEOUT_SECONDS = 1800
 
 # The measuring subprocess: runs each command of a JSON list (argv, cwd) in turn, then prints wall and CPU seconds.

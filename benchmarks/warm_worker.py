@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from machine_load import check_load  # noqa: E402
+
 from harness.host.backends.standby import keep_warm  # noqa: E402
 from harness.host.grading import grade_submission  # noqa: E402
 
@@ -73,7 +75,7 @@ def breakdown(runs: int) -> None:
         print(f"{name:<28} {statistics.median(walls):>13.2f}s")
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("slugs", nargs="*", default=["cnn", "conv_layer"])
     parser.add_argument("--runs", type=int, default=5)
@@ -81,11 +83,8 @@ def main() -> None:
     parser.add_argument("--force", action="store_true", help="run even on a busy machine")
     parser.add_argument("--backend", choices=("local", "docker"), default="local")
     options = parser.parse_args()
-    cores = os.cpu_count() or 1
-    load = os.getloadavg()[0]
-    print(f"load average at start: {load:.2f} on {cores} cores")
-    if load > 1.5 * cores and not options.force:
-        raise SystemExit("the machine is too busy for these figures to mean anything; --force to run anyway")
+    if not check_load(options.force):
+        return 2
     breakdown(options.runs)
     print(f"{'exercise':<14} {'mode':<5} {'wall (median)':>14} {'grader':>8} {'candidate CPU':>14} {'runs':>5}")
     for slug in options.slugs:
@@ -97,7 +96,8 @@ def main() -> None:
             print(f"{slug:<14} {mode:<5} {wall:>13.2f}s {grader:>7.2f}s {candidate:>13.2f}s {len(rows):>5}")
         saved = statistics.median(row[0] for row in cold) - statistics.median(row[0] for row in warm)
         print(f"{slug:<14} warm saves {saved:.2f} s per re-grade")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
